@@ -1,0 +1,277 @@
+import { constants } from 'node:fs';
+import { open, rename, type FileHandle } from 'node:fs/promises';
+import type {
+  CopyError,
+  CopyJob,
+  CopyOutcome,
+  Cursor,
+  SourceIdentity,
+  StopRequest,
+} from './copy-protocol.js';
+import { partPath } from './copy-protocol.js';
+import { RecordScanner } from './record-scanner.js';
+
+/** How a running copy is told to stop, and how it reports progress. */
+export interface CopyControl {
+  /** The stop asked for so far, checked after every chunk written. */
+  stopRequested(): StopRequest | null;
+  /** Settles as soon as a stop is asked for, to cut a rate-limit wait short. */
+  readonly stopping: Promise<void>;
+  progress(cursor: Cursor, bytesTotal: number): void;
+}
+
+/** A failure with a stable code, turned into a `failed` outcome at the edge. */
+export class CopyFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const READ_SOURCE = constants.O_RDONLY | constants.O_NOFOLLOW;
+const CREATE_PART = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC;
+const REOPEN_PART = constants.O_WRONLY | constants.O_NOFOLLOW;
+
+/**
+ * Copies `job.source` from `job.cursor` to the destination's `.part` file, whole
+ * records at a time, and renames it to the destination once the source is done.
+ */
+export async function copyRecords(job: CopyJob, control: CopyControl): Promise<CopyOutcome> {
+  let loop: CopyLoop | null = null;
+  let bytesTotal = 0;
+  try {
+    const source = await openSource(job.source);
+    try {
+      const identity = await identify(source);
+      bytesTotal = identity.size;
+      checkUnchanged(job, identity);
+      const part = await openPart(partPath(job.destination), job.cursor.offset);
+      let stop: StopRequest | null;
+      try {
+        loop = new CopyLoop(job, control, source, part, bytesTotal);
+        stop = await loop.run();
+      } finally {
+        await part.close();
+      }
+      const ended = { cursor: loop.cursor, bytesTotal, source: identity };
+      if (stop) return { kind: stop === 'pause' ? 'paused' : 'terminated', ...ended };
+      await rename(partPath(job.destination), job.destination);
+      return { kind: 'completed', ...ended };
+    } finally {
+      await source.close();
+    }
+  } catch (error) {
+    const cursor = loop?.cursor ?? job.cursor;
+    return { kind: 'failed', cursor, bytesTotal, error: describeFailure(error, job) };
+  }
+}
+
+async function openSource(path: string): Promise<FileHandle> {
+  return open(path, READ_SOURCE);
+}
+
+async function identify(file: FileHandle): Promise<SourceIdentity> {
+  const stats = await file.stat();
+  if (!stats.isFile()) throw new CopyFailure('NOT_A_FILE', 'the source is not a regular file');
+  return { size: stats.size, mtimeMs: stats.mtimeMs, inode: stats.ino };
+}
+
+// Resuming seeks to a saved offset, which is only meaningful in the same bytes.
+function checkUnchanged(job: CopyJob, now: SourceIdentity): void {
+  const then = job.expectedSource;
+  if (!then) return;
+  if (then.size === now.size && then.mtimeMs === now.mtimeMs && then.inode === now.inode) {
+    return;
+  }
+  throw new CopyFailure(
+    'SOURCE_CHANGED',
+    `the source changed while the transfer was paused (${then.size} bytes then, ` +
+      `${now.size} now), so it cannot resume from byte ${job.cursor.offset}`,
+  );
+}
+
+// A fresh copy starts an empty `.part`; a resumed one cuts what follows the cursor,
+// which can only be bytes of a record whose write did not finish.
+async function openPart(path: string, offset: number): Promise<FileHandle> {
+  if (offset === 0) return open(path, CREATE_PART | constants.O_NOFOLLOW, 0o644);
+  const part = await open(path, REOPEN_PART);
+  const { size } = await part.stat();
+  if (size < offset) {
+    await part.close();
+    throw new CopyFailure(
+      'PART_TRUNCATED',
+      `the partial file holds ${size} bytes but the cursor is at byte ${offset}`,
+    );
+  }
+  if (size > offset) await part.truncate(offset);
+  return part;
+}
+
+/** The chunk loop: reads the next chunk while the current one is being written. */
+class CopyLoop {
+  cursor: Cursor;
+  private current: Buffer;
+  private spare: Buffer;
+  private readonly started = Date.now();
+  private readonly startOffset: number;
+  private readonly delimiter: number;
+
+  constructor(
+    private readonly job: CopyJob,
+    private readonly control: CopyControl,
+    private readonly source: FileHandle,
+    private readonly part: FileHandle,
+    private readonly bytesTotal: number,
+  ) {
+    this.cursor = job.cursor;
+    this.startOffset = job.cursor.offset;
+    this.current = Buffer.allocUnsafe(job.chunkBytes);
+    this.spare = Buffer.allocUnsafe(job.chunkBytes);
+    this.delimiter = job.delimiter.charCodeAt(0);
+  }
+
+  /** Copies until the end of the source or a stop; returns the stop, if any. */
+  async run(): Promise<StopRequest | null> {
+    let reading = readAt(this.source, this.current, 0, this.cursor.offset);
+    for (;;) {
+      const length = await reading;
+      if (length === 0) return null;
+      const chunk = await this.wholeRecords(length);
+      const next = this.cursor.offset + chunk.boundary;
+      const writing = writeAll(this.part, chunk.bytes, chunk.boundary, this.cursor.offset);
+      reading = readAt(this.source, this.spare, 0, next);
+      // A failed write must not leave the read behind it unobserved.
+      await Promise.all([writing, reading.catch(() => 0)]);
+      this.cursor = { offset: next, records: this.cursor.records + chunk.records };
+      this.control.progress(this.cursor, this.bytesTotal);
+      [this.current, this.spare] = [this.spare, this.current];
+
+      const stop = this.control.stopRequested() ?? (await this.keepToRateLimit());
+      if (stop) return stop;
+    }
+  }
+
+  /** The whole records at the start of the current chunk, reading on if none ends. */
+  private async wholeRecords(length: number) {
+    const scanner = new RecordScanner(this.delimiter);
+    const found = scanner.scan(this.current, 0, length);
+    if (found.records > 0) return { bytes: this.current, ...found };
+    return this.readLongRecord(scanner, length);
+  }
+
+  // A record longer than a chunk, or the last one with no line ending: read on,
+  // growing a buffer, until a record ends, the file ends, or the bound is passed.
+  private async readLongRecord(scanner: RecordScanner, filled: number) {
+    let window = this.current;
+    for (;;) {
+      if (filled >= this.job.maxRecordBytes) throw await this.tooLong(scanner);
+      if (filled === window.length) window = grow(window, this.job.maxRecordBytes);
+      const offset = this.cursor.offset + filled;
+      const length = await readAt(this.source, window, filled, offset);
+      if (length === 0) return this.lastRecord(scanner, window, filled);
+      const found = scanner.scan(window, filled, filled + length);
+      filled += length;
+      if (found.records > 0) return { bytes: window, ...found };
+    }
+  }
+
+  private async lastRecord(scanner: RecordScanner, window: Buffer, filled: number) {
+    scanner.finish();
+    if (scanner.inQuotes) throw await this.unclosedQuote(scanner, 'the file ends first');
+    return { bytes: window, boundary: filled, records: 1 };
+  }
+
+  private async tooLong(scanner: RecordScanner): Promise<CopyFailure> {
+    const bound = formatBytes(this.job.maxRecordBytes);
+    if (scanner.inQuotes) {
+      return this.unclosedQuote(scanner, `it is still open after ${bound}`);
+    }
+    return new CopyFailure(
+      'RECORD_TOO_LONG',
+      `the record at byte ${this.cursor.offset} runs past ${bound} without a line ending`,
+    );
+  }
+
+  private async unclosedQuote(scanner: RecordScanner, why: string): Promise<CopyFailure> {
+    const offset = this.cursor.offset + scanner.quoteOpenedAt;
+    const line = await lineAt(this.source, offset);
+    return new CopyFailure(
+      'UNCLOSED_QUOTE',
+      `a quoted field opens at line ${line} (byte ${offset}) and never closes: ${why}`,
+    );
+  }
+
+  // Sleeps just long enough that the average rate stays under the limit.
+  private async keepToRateLimit(): Promise<StopRequest | null> {
+    const rate = this.job.rateLimit;
+    if (rate <= 0) return null;
+    const due = ((this.cursor.offset - this.startOffset) / rate) * 1000;
+    const wait = due - (Date.now() - this.started);
+    if (wait > 0) await Promise.race([sleep(wait), this.control.stopping]);
+    return this.control.stopRequested();
+  }
+}
+
+async function readAt(file: FileHandle, into: Buffer, at: number, position: number) {
+  const { bytesRead } = await file.read(into, at, into.length - at, position);
+  return bytesRead;
+}
+
+async function writeAll(file: FileHandle, bytes: Buffer, length: number, position: number) {
+  let written = 0;
+  while (written < length) {
+    const result = await file.write(bytes, written, length - written, position + written);
+    written += result.bytesWritten;
+  }
+}
+
+function grow(window: Buffer, bound: number): Buffer {
+  const larger = Buffer.allocUnsafe(Math.min(window.length * 2, bound + 1));
+  window.copy(larger);
+  return larger;
+}
+
+/** The 1-based line of the source that holds byte `offset`: error paths only. */
+async function lineAt(file: FileHandle, offset: number): Promise<number> {
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  let line = 1;
+  for (let position = 0; position < offset; ) {
+    const length = await readAt(file, buffer, 0, position);
+    if (length === 0) break;
+    const end = Math.min(length, offset - position);
+    for (let lf = buffer.indexOf(0x0a); lf !== -1 && lf < end; lf = buffer.indexOf(0x0a, lf + 1)) {
+      line += 1;
+    }
+    position += length;
+  }
+  return line;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes % (1 << 20) === 0) return `${bytes / (1 << 20)} MiB`;
+  if (bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
+const FS_CODES: Record<string, [string, string]> = {
+  ENOENT: ['SOURCE_NOT_FOUND', 'the file does not exist'],
+  ELOOP: ['SYMLINK_REFUSED', 'the file is a symbolic link, which transfers do not follow'],
+  ENOSPC: ['DISK_FULL', 'the destination disk is full'],
+  EACCES: ['ACCESS_DENIED', 'permission denied'],
+};
+
+function describeFailure(error: unknown, job: CopyJob): CopyError {
+  if (error instanceof CopyFailure) return { code: error.code, message: error.message };
+  const fsCode = (error as NodeJS.ErrnoException | null)?.code ?? '';
+  const known = FS_CODES[fsCode];
+  const path = (error as NodeJS.ErrnoException | null)?.path ?? job.source;
+  if (known) return { code: known[0], message: `${known[1]}: ${path}` };
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'IO_ERROR', message };
+}
