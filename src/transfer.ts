@@ -104,6 +104,8 @@ export class Transfer {
   }
 
   recordProgress(progress: Progress): void {
+    // Progress travels on its own channel and can arrive after the run has ended.
+    if (this.state !== 'running' || progress.offset < this.cursor.offset) return;
     this.cursor = { offset: progress.offset, records: progress.records };
     this.bytesTotal = progress.bytesTotal;
     this.touch();
