@@ -55,11 +55,14 @@ export function replyToErrors(logger: Logger) {
 
 function describe(caught: unknown): { status: number; code: string; message: string } {
   if (caught instanceof ServiceError) return caught;
-  // Errors from Koa's own stack (a malformed JSON body, say) carry an exposed status.
-  const error = caught as { status?: number; expose?: boolean; message?: string } | null;
+  // Errors from Koa's own stack (a malformed JSON body, say) carry a 4xx status.
+  const error = caught as { status?: number; message?: string; body?: unknown } | null;
   const status = error?.status ?? 500;
-  if (status < 500 && error?.expose) {
-    return { status, code: status === 400 ? 'INVALID_BODY' : 'REQUEST_ERROR', message: `${error.message}` };
+  if (status >= 500 || status < 400) {
+    return { status: 500, code: 'INTERNAL', message: 'Internal Server Error' };
   }
-  return { status: 500, code: 'INTERNAL', message: 'Internal Server Error' };
+  if (status === 400 && error?.body !== undefined) {
+    return { status, code: 'INVALID_BODY', message: `body must be valid JSON: ${error.message}` };
+  }
+  return { status, code: 'REQUEST_ERROR', message: String(error?.message) };
 }
