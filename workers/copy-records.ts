@@ -96,7 +96,13 @@ function checkUnchanged(job: CopyJob, now: SourceIdentity): void {
 // which can only be bytes of a record whose write did not finish.
 async function openPart(path: string, offset: number): Promise<FileHandle> {
   if (offset === 0) return open(path, CREATE_PART | constants.O_NOFOLLOW, 0o644);
-  const part = await open(path, REOPEN_PART);
+  const part = await open(path, REOPEN_PART).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+    throw new CopyFailure(
+      'PART_MISSING',
+      `the partial file is gone, so the copy cannot resume from byte ${offset}`,
+    );
+  });
   const { size } = await part.stat();
   if (size < offset) {
     await part.close();
@@ -127,8 +133,11 @@ class CopyLoop {
   ) {
     this.cursor = job.cursor;
     this.startOffset = job.cursor.offset;
-    this.current = Buffer.allocUnsafe(job.chunkBytes);
-    this.spare = Buffer.allocUnsafe(job.chunkBytes);
+    // A chunk no larger than the record bound means every record that ends inside
+    // one is within the bound; longer ones all pass through readLongRecord.
+    const chunkBytes = Math.min(job.chunkBytes, job.maxRecordBytes);
+    this.current = Buffer.allocUnsafe(chunkBytes);
+    this.spare = Buffer.allocUnsafe(chunkBytes);
     this.delimiter = job.delimiter.charCodeAt(0);
   }
 
@@ -163,16 +172,19 @@ class CopyLoop {
 
   // A record longer than a chunk, or the last one with no line ending: read on,
   // growing a buffer, until a record ends, the file ends, or the bound is passed.
+  // The buffer holds the record's start, so the first record end found is its length.
   private async readLongRecord(scanner: RecordScanner, filled: number) {
+    const bound = this.job.maxRecordBytes;
     let window = this.current;
     for (;;) {
-      if (filled >= this.job.maxRecordBytes) throw await this.tooLong(scanner);
-      if (filled === window.length) window = grow(window, this.job.maxRecordBytes);
+      if (filled > bound) throw await this.tooLong(scanner);
+      if (filled === window.length) window = grow(window, bound + 1);
       const offset = this.cursor.offset + filled;
       const length = await readAt(this.source, window, filled, offset);
       if (length === 0) return this.lastRecord(scanner, window, filled);
       const found = scanner.scan(window, filled, filled + length);
       filled += length;
+      if (found.records === 1 && found.boundary > bound) throw await this.tooLong(scanner);
       if (found.records > 0) return { bytes: window, ...found };
     }
   }
@@ -203,13 +215,14 @@ class CopyLoop {
     );
   }
 
-  // Sleeps just long enough that the average rate stays under the limit.
+  // Sleeps just long enough that the average rate stays under the limit; a stop
+  // request cuts the sleep short.
   private async keepToRateLimit(): Promise<StopRequest | null> {
     const rate = this.job.rateLimit;
     if (rate <= 0) return null;
     const due = ((this.cursor.offset - this.startOffset) / rate) * 1000;
     const wait = due - (Date.now() - this.started);
-    if (wait > 0) await Promise.race([sleep(wait), this.control.stopping]);
+    if (wait > 0) await sleepUnless(wait, this.control.stopping);
     return this.control.stopRequested();
   }
 }
@@ -227,8 +240,8 @@ async function writeAll(file: FileHandle, bytes: Buffer, length: number, positio
   }
 }
 
-function grow(window: Buffer, bound: number): Buffer {
-  const larger = Buffer.allocUnsafe(Math.min(window.length * 2, bound + 1));
+function grow(window: Buffer, limit: number): Buffer {
+  const larger = Buffer.allocUnsafe(Math.min(window.length * 2, limit));
   window.copy(larger);
   return larger;
 }
@@ -249,8 +262,11 @@ async function lineAt(file: FileHandle, offset: number): Promise<number> {
   return line;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+async function sleepUnless(ms: number, interrupted: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const slept = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([slept, interrupted]);
+  clearTimeout(timer);
 }
 
 function formatBytes(bytes: number): string {
@@ -269,8 +285,11 @@ const FS_CODES: Record<string, [string, string]> = {
 function describeFailure(error: unknown, job: CopyJob): CopyError {
   if (error instanceof CopyFailure) return { code: error.code, message: error.message };
   const fsCode = (error as NodeJS.ErrnoException | null)?.code ?? '';
-  const known = FS_CODES[fsCode];
   const path = (error as NodeJS.ErrnoException | null)?.path ?? job.source;
+  if (fsCode === 'ENOENT' && path !== job.source) {
+    return { code: 'DESTINATION_NOT_FOUND', message: `the folder does not exist: ${path}` };
+  }
+  const known = FS_CODES[fsCode];
   if (known) return { code: known[0], message: `${known[1]}: ${path}` };
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'IO_ERROR', message };
