@@ -340,3 +340,20 @@ test('a hostile file name on a seed route is refused with 400', (t) =>
       t.regex(reply.body, /file name must be a plain name/);
     }
   }));
+
+test('a client that disconnects while waiting does not stop the transfer', (t) =>
+  withService(SLOW, async (s) => {
+    const { request } = await import('node:http');
+    const waiting = request(`${s.url}/upload`, { method: 'POST', agent: false });
+    const gone = new Promise<void>((resolve) => waiting.on('error', () => resolve()));
+    waiting.end();
+    await until(s.url, 'upload', 'running');
+    waiting.destroy();
+    await gone;
+    const transfer = s.service.manager.current('upload');
+    t.is(transfer?.state, 'running');
+    await transfer?.untilSettled();
+    t.is(transfer?.state, 'completed');
+    await sameBytes(t, join(s.folders.source, 'dummy1.csv'),
+      join(s.folders.uploads, 'dummy1.csv'));
+  }));
