@@ -18,6 +18,7 @@ const SETTINGS = z.object({
   CHUNK_BYTES: z.coerce.number().int().min(1).max(256 * MiB).default(MiB),
   MAX_RECORD_BYTES: z.coerce.number().int().min(1).default(64 * MiB),
   RATE_LIMIT: z.coerce.number().int().min(0).default(0),
+  CHECKSUM: z.enum(['sha256', 'off']).default('sha256'),
   SAMPLE_BYTES: z.coerce.number().int().min(0).default(200_000_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info'),
@@ -32,7 +33,7 @@ export interface Config {
   folders: { source: string; uploads: string; downloads: string };
   poolSize: number;
   copiesPerThread: number;
-  copy: { chunkBytes: number; maxRecordBytes: number; rateLimit: number };
+  copy: { chunkBytes: number; maxRecordBytes: number; rateLimit: number; checksum: boolean };
   sampleBytes: number;
   logLevel: Settings['LOG_LEVEL'];
 }
@@ -77,6 +78,7 @@ function fromSettings(s: Settings): Config {
       chunkBytes: s.CHUNK_BYTES,
       maxRecordBytes: s.MAX_RECORD_BYTES,
       rateLimit: s.RATE_LIMIT,
+      checksum: s.CHECKSUM === 'sha256',
     },
     sampleBytes: s.SAMPLE_BYTES,
     logLevel: s.LOG_LEVEL,

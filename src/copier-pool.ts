@@ -95,6 +95,8 @@ class PooledRun implements CopyRun {
 export class CopierPool {
   private readonly threads = new Set<CopierThread>();
   private readonly waiting: PooledRun[] = [];
+  // The thread that keeps each paused copy's checksum state: its resume goes there.
+  private readonly homes = new Map<string, CopierThread>();
   private closed = false;
 
   constructor(private readonly options: PoolOptions) {}
@@ -120,6 +122,13 @@ export class CopierPool {
     if (index !== -1) this.waiting.splice(index, 1);
   }
 
+  /** Tells the thread that kept a paused copy's state that it will not resume. */
+  forget(id: string): void {
+    const home = this.homes.get(id);
+    this.homes.delete(id);
+    if (home?.alive) home.api.forget(id).catch(() => undefined);
+  }
+
   /** Stops every thread. Copies still waiting settle as paused where they stand. */
   async close(): Promise<void> {
     this.closed = true;
@@ -128,12 +137,34 @@ export class CopierPool {
     this.threads.clear();
   }
 
+  // Starts waiting runs in order; a run whose home thread is full keeps waiting
+  // without holding back the runs behind it.
   private schedule(): void {
-    while (this.waiting.length > 0 && !this.closed) {
-      const thread = this.threadWithRoom();
-      if (!thread) return;
-      this.start(this.waiting.shift()!, thread);
+    for (let index = 0; index < this.waiting.length && !this.closed; ) {
+      const run = this.waiting[index]!;
+      const thread = this.threadFor(run);
+      if (!thread) {
+        index += 1;
+        continue;
+      }
+      this.waiting.splice(index, 1);
+      this.start(run, thread);
     }
+  }
+
+  private threadFor(run: PooledRun): CopierThread | null {
+    const home = this.homes.get(run.job.id);
+    if (home?.alive) {
+      return home.copies.size < this.options.copiesPerThread ? home : null;
+    }
+    if (home) {
+      this.homes.delete(run.job.id);
+      this.options.logger.warn(
+        { transfer: run.job.id },
+        'the thread keeping this checksum died; it is rebuilt from the partial file',
+      );
+    }
+    return this.threadWithRoom();
   }
 
   private threadWithRoom(): CopierThread | null {
@@ -163,9 +194,11 @@ export class CopierPool {
     const progress = byReference((p: Progress) => run.listener.progress(p));
     const died = thread.exited.then((reason) => threadDied(run.job, reason));
     void Promise.race([thread.api.copy(run.job, progress), died])
-      .catch((error: unknown) => threadDied(run.job, String(error)))
+      .catch((error: unknown) => copierFailed(run.job, error))
       .then((outcome) => {
         thread.copies.delete(run);
+        if (outcome.kind === 'paused' && run.job.checksum) this.homes.set(run.job.id, thread);
+        else this.homes.delete(run.job.id);
         run.finish(outcome);
         this.schedule();
       });
@@ -181,7 +214,17 @@ export class CopierPool {
 
 function stoppedBeforeStart(job: CopyJob, request: StopRequest): CopyOutcome {
   const kind = request === 'pause' ? 'paused' : 'terminated';
-  return { kind, cursor: job.cursor, bytesTotal: 0, source: job.expectedSource };
+  return { kind, cursor: job.cursor, bytesTotal: 0, source: job.expectedSource, sha256: null };
+}
+
+function copierFailed(job: CopyJob, error: unknown): CopyOutcome {
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    kind: 'failed',
+    cursor: job.cursor,
+    bytesTotal: 0,
+    error: { code: 'COPIER_ERROR', message: `the copier failed unexpectedly: ${message}` },
+  };
 }
 
 function threadDied(job: CopyJob, reason: string): CopyOutcome {

@@ -20,6 +20,8 @@ export interface CopySettings {
   chunkBytes: number;
   maxRecordBytes: number;
   rateLimit: number;
+  /** Whether copies compute their SHA-256 as they go. */
+  checksum: boolean;
 }
 
 export interface ManagerOptions {
@@ -140,8 +142,10 @@ export class TransferManager {
     return this.exclusive(transfer, async () => {
       this.refuseUnlessActive(transfer, 'terminated');
       if (transfer.state === 'paused') {
+        this.options.pool.forget(transfer.id);
         const { cursor, bytesTotal, source } = transfer;
-        await this.settle(transfer, { kind: 'terminated', cursor, bytesTotal, source });
+        const outcome = { kind: 'terminated', cursor, bytesTotal, source, sha256: null } as const;
+        await this.settle(transfer, outcome);
       } else {
         await this.stopRun(transfer, 'terminate');
       }
@@ -195,6 +199,7 @@ export class TransferManager {
     const log = this.logFor(transfer);
     const where = { offset: outcome.cursor.offset, records: outcome.cursor.records };
     if (outcome.kind === 'completed') {
+      transfer.sha256 = outcome.sha256;
       transfer.moveTo('completed');
       log.info({ ...where, ...rateOf(transfer) }, 'transfer completed');
     } else if (outcome.kind === 'paused') {

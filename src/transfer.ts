@@ -28,6 +28,8 @@ export interface TransferView {
   createdAt: string;
   updatedAt: string;
   error: CopyError | null;
+  /** Hex SHA-256 of the copy, computed while writing it; null until completed. */
+  sha256: string | null;
 }
 
 // queued → running ⇄ paused → completed | terminated | failed; a resumed transfer
@@ -57,6 +59,7 @@ export class Transfer {
   cursor: Cursor = { offset: 0, records: 0 };
   bytesTotal = 0;
   error: CopyError | null = null;
+  sha256: string | null = null;
   /** The source as the last run found it; a resume must find it unchanged. */
   source: SourceIdentity | null = null;
   /** Serialises pause, resume and terminate on this transfer. */
@@ -137,6 +140,7 @@ export class Transfer {
       createdAt: this.createdAt.toISOString(),
       updatedAt: this.updatedAt.toISOString(),
       error: this.error,
+      sha256: this.sha256,
     };
   }
 

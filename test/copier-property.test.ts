@@ -1,6 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { partPath, type CopyOutcome, type Cursor } from '../workers/copy-protocol.js';
@@ -101,6 +102,7 @@ test('copies with any chunks and pauses are exact and pause on boundaries', asyn
     await writeFile(source, bytes);
     const job = copyJob(source, destination, { chunkBytes, delimiter });
     let previous = 0;
+    const checksum = createHash('sha256');
     const outcome = await copyWithPauses(job, pauseAfter, async (paused, control) => {
       pauses += 1;
       if (paused.cursor.offset < bytes.length) midFilePauses += 1;
@@ -111,9 +113,11 @@ test('copies with any chunks and pauses are exact and pause on boundaries', asyn
       const part = await readFile(partPath(destination));
       assert.deepEqual(part, bytes.subarray(0, paused.cursor.offset), 'the .part');
       assert.equal(await exists(destination), false, 'no final file while paused');
-    });
+    }, checksum);
     assertCompleted(outcome, { offset: bytes.length, records: ends.length });
     assert.deepEqual(await readFile(destination), bytes, 'the final file');
+    const expected = createHash('sha256').update(bytes).digest('hex');
+    assert.equal(checksum.digest('hex'), expected, 'the checksum fed across pauses');
     assert.equal(await exists(partPath(destination)), false, 'no .part left');
   });
   await fc.assert(property, { numRuns: 200 });

@@ -305,7 +305,7 @@ test('GET /status shows the current upload and download, or null', (t) =>
     t.is(status.upload.bytesDone, status.upload.bytesTotal);
     t.deepEqual(Object.keys(status.upload).sort(), [
       'bytesDone', 'bytesPerSecond', 'bytesTotal', 'createdAt', 'direction', 'error', 'file',
-      'id', 'records', 'state', 'updatedAt',
+      'id', 'records', 'sha256', 'state', 'updatedAt',
     ]);
   }));
 

@@ -34,6 +34,8 @@ export interface CopyJob {
   maxRecordBytes: number;
   /** Bytes per second at most, or 0 for as fast as the disk allows. */
   rateLimit: number;
+  /** Whether to compute the SHA-256 of the copy while writing it. */
+  checksum: boolean;
 }
 
 export type StopRequest = 'pause' | 'terminate';
@@ -51,6 +53,8 @@ export type CopyOutcome =
       bytesTotal: number;
       /** The source as this run found it; null when the run never opened it. */
       source: SourceIdentity | null;
+      /** Hex SHA-256 of the whole copy, once completed with the checksum on. */
+      sha256: string | null;
     }
   | { kind: 'failed'; cursor: Cursor; bytesTotal: number; error: CopyError };
 
@@ -59,6 +63,8 @@ export interface CopierApi {
   copy(job: CopyJob, onProgress: (progress: Progress) => void): Promise<CopyOutcome>;
   /** Asks a running copy to stop after its current chunk; false if none runs. */
   stop(id: string, request: StopRequest): boolean;
+  /** Drops what the thread keeps of a paused copy (its checksum state). */
+  forget(id: string): void;
 }
 
 export const partPath = (destination: string): string => `${destination}.part`;

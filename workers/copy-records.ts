@@ -11,8 +11,15 @@ import type {
 import { partPath } from './copy-protocol.js';
 import { RecordScanner } from './record-scanner.js';
 
+/** Takes the bytes of a copy in order, as they are written. */
+export interface Checksum {
+  update(bytes: Uint8Array): unknown;
+}
+
 /** How a running copy is told to stop, and how it reports progress. */
 export interface CopyControl {
+  /** Fed every byte written, in order; null when the checksum is off. */
+  readonly checksum: Checksum | null;
   /** The stop asked for so far, checked after every chunk written. */
   stopRequested(): StopRequest | null;
   /** Settles as soon as a stop is asked for, to cut a rate-limit wait short. */
@@ -55,7 +62,7 @@ export async function copyRecords(job: CopyJob, control: CopyControl): Promise<C
       } finally {
         await part.close();
       }
-      const ended = { cursor: loop.cursor, bytesTotal, source: identity };
+      const ended = { cursor: loop.cursor, bytesTotal, source: identity, sha256: null };
       if (stop) return { kind: stop === 'pause' ? 'paused' : 'terminated', ...ended };
       await rename(partPath(job.destination), job.destination);
       return { kind: 'completed', ...ended };
@@ -63,9 +70,18 @@ export async function copyRecords(job: CopyJob, control: CopyControl): Promise<C
       await source.close();
     }
   } catch (error) {
-    const cursor = loop?.cursor ?? job.cursor;
-    return { kind: 'failed', cursor, bytesTotal, error: describeFailure(error, job) };
+    return failedOutcome(job, error, loop?.cursor ?? job.cursor, bytesTotal);
   }
+}
+
+/** The outcome of a copy that failed at `cursor`, with a stable code for the error. */
+export function failedOutcome(
+  job: CopyJob,
+  error: unknown,
+  cursor = job.cursor,
+  bytesTotal = 0,
+): CopyOutcome {
+  return { kind: 'failed', cursor, bytesTotal, error: describeFailure(error, job) };
 }
 
 async function openSource(path: string): Promise<FileHandle> {
@@ -151,6 +167,8 @@ class CopyLoop {
       const next = this.cursor.offset + chunk.boundary;
       const writing = writeAll(this.part, chunk.bytes, chunk.boundary, this.cursor.offset);
       reading = readAt(this.source, this.spare, 0, next);
+      // Hashing runs on this thread while the disk work runs on libuv's threads.
+      this.control.checksum?.update(chunk.bytes.subarray(0, chunk.boundary));
       // A failed write must not leave the read behind it unobserved.
       await Promise.all([writing, reading.catch(() => 0)]);
       this.cursor = { offset: next, records: this.cursor.records + chunk.records };

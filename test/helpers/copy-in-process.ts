@@ -11,7 +11,11 @@ import type {
   Cursor,
   StopRequest,
 } from '../../workers/copy-protocol.js';
-import { copyRecords, type CopyControl } from '../../workers/copy-records.js';
+import {
+  copyRecords,
+  type Checksum,
+  type CopyControl,
+} from '../../workers/copy-records.js';
 
 /** Makes a temp folder for one test and removes it when the test ends. */
 export async function tempFolder(t: ExecutionContext): Promise<string> {
@@ -43,6 +47,7 @@ export function copyJob(
     chunkBytes: 65536,
     maxRecordBytes: 1 << 20,
     rateLimit: 0,
+    checksum: false,
     ...options,
   };
 }
@@ -58,6 +63,7 @@ export class ChunkControl implements CopyControl {
   constructor(
     private readonly stopAfter = Infinity,
     private readonly kind: StopRequest = 'pause',
+    readonly checksum: Checksum | null = null,
   ) {
     this.stopping = new Promise((resolve) => (this.wake = resolve));
   }
@@ -90,10 +96,11 @@ export async function copyWithPauses(
   job: CopyJob,
   pauseAfter: readonly number[],
   onPause: (outcome: CopyOutcome, control: ChunkControl) => Promise<void>,
+  checksum: Checksum | null = null,
 ): Promise<CopyOutcome> {
   let next = job;
   for (let run = 0; ; run += 1) {
-    const control = new ChunkControl(pauseAfter[run]);
+    const control = new ChunkControl(pauseAfter[run], 'pause', checksum);
     const outcome = await copyRecords(next, control);
     if (outcome.kind !== 'paused') return outcome;
     await onPause(outcome, control);

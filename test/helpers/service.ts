@@ -16,6 +16,7 @@ export interface TestServiceOptions {
   poolSize?: number;
   copiesPerThread?: number;
   copierUrl?: URL;
+  checksum?: boolean;
 }
 
 export interface TestService {
@@ -49,6 +50,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
       chunkBytes: options.chunkBytes ?? 64 * 1024,
       maxRecordBytes: options.maxRecordBytes ?? 1 << 20,
       rateLimit: options.rateLimit ?? 0,
+      checksum: options.checksum ?? true,
     },
     sampleBytes: 0,
     logLevel: 'silent',
