@@ -131,11 +131,24 @@ async function openPart(path: string, offset: number): Promise<FileHandle> {
   return part;
 }
 
-/** The chunk loop: reads the next chunk while the current one is being written. */
+/** Whole records found at the start of a chunk, ready to be written. */
+interface Records {
+  bytes: Buffer;
+  boundary: number;
+  records: number;
+}
+
+// Three buffers turn in a ring: while one chunk is scanned and hashed, the one
+// before it is being written and the one after it is being read.
+const RING = 3;
+
+/** The chunk loop: reading, scanning and hashing, and writing overlap. */
 class CopyLoop {
+  /** Where the copy stands: everything before it is written. */
   cursor: Cursor;
-  private current: Buffer;
-  private spare: Buffer;
+  // The source offset of the chunk being scanned: the end of the records scanned.
+  private scanned: number;
+  private readonly ring: Buffer[];
   private readonly started = Date.now();
   private readonly startOffset: number;
   private readonly delimiter: number;
@@ -148,56 +161,75 @@ class CopyLoop {
     private readonly bytesTotal: number,
   ) {
     this.cursor = job.cursor;
+    this.scanned = job.cursor.offset;
     this.startOffset = job.cursor.offset;
     // A chunk no larger than the record bound means every record that ends inside
     // one is within the bound; longer ones all pass through readLongRecord.
     const chunkBytes = Math.min(job.chunkBytes, job.maxRecordBytes);
-    this.current = Buffer.allocUnsafe(chunkBytes);
-    this.spare = Buffer.allocUnsafe(chunkBytes);
+    this.ring = Array.from({ length: RING }, () => Buffer.allocUnsafe(chunkBytes));
     this.delimiter = job.delimiter.charCodeAt(0);
   }
 
   /** Copies until the end of the source or a stop; returns the stop, if any. */
   async run(): Promise<StopRequest | null> {
-    let reading = readAt(this.source, this.current, 0, this.cursor.offset);
-    for (;;) {
-      const length = await reading;
-      if (length === 0) return null;
-      const chunk = await this.wholeRecords(length);
-      const next = this.cursor.offset + chunk.boundary;
-      const writing = writeAll(this.part, chunk.bytes, chunk.boundary, this.cursor.offset);
-      reading = readAt(this.source, this.spare, 0, next);
-      // Hashing runs on this thread while the disk work runs on libuv's threads.
-      this.control.checksum?.update(chunk.bytes.subarray(0, chunk.boundary));
-      // A failed write must not leave the read behind it unobserved.
-      await Promise.all([writing, reading.catch(() => 0)]);
-      this.cursor = { offset: next, records: this.cursor.records + chunk.records };
-      this.control.progress(this.cursor, this.bytesTotal);
-      [this.current, this.spare] = [this.spare, this.current];
+    let turn = 0;
+    let reading = observed(readAt(this.source, this.ring[0]!, 0, this.scanned));
+    let writing: Promise<Cursor> | null = null;
+    try {
+      for (;; turn += 1) {
+        const length = await reading;
+        if (length === 0) break;
+        const chunk = await this.wholeRecords(this.ring[turn % RING]!, length);
+        const at = this.scanned;
+        this.scanned += chunk.boundary;
+        reading = observed(readAt(this.source, this.ring[(turn + 1) % RING]!, 0, this.scanned));
 
-      const stop = this.control.stopRequested() ?? (await this.keepToRateLimit());
-      if (stop) return stop;
+        const stop = writing ? await this.commit(await writing) : null;
+        writing = null;
+        if (stop) return stop;
+        writing = observed(this.write(chunk, at));
+        this.control.checksum?.update(chunk.bytes.subarray(0, chunk.boundary));
+      }
+      if (writing) await this.commit(await writing);
+      writing = null;
+      return null;
+    } finally {
+      // Nothing may be left in flight on the files once the loop is left.
+      await Promise.allSettled([reading, writing]);
     }
   }
 
-  /** The whole records at the start of the current chunk, reading on if none ends. */
-  private async wholeRecords(length: number) {
+  private async write(chunk: Records, at: number): Promise<Cursor> {
+    await writeAll(this.part, chunk.bytes, chunk.boundary, at);
+    return { offset: at + chunk.boundary, records: chunk.records };
+  }
+
+  // Moves the cursor past a chunk whose write finished, then honours a stop.
+  private async commit(written: Cursor): Promise<StopRequest | null> {
+    const records = this.cursor.records + written.records;
+    this.cursor = { offset: written.offset, records };
+    this.control.progress(this.cursor, this.bytesTotal);
+    return this.control.stopRequested() ?? (await this.keepToRateLimit());
+  }
+
+  /** The whole records at the start of `buffer`, reading on if none ends there. */
+  private async wholeRecords(buffer: Buffer, length: number): Promise<Records> {
     const scanner = new RecordScanner(this.delimiter);
-    const found = scanner.scan(this.current, 0, length);
-    if (found.records > 0) return { bytes: this.current, ...found };
-    return this.readLongRecord(scanner, length);
+    const found = scanner.scan(buffer, 0, length);
+    if (found.records > 0) return { bytes: buffer, ...found };
+    return this.readLongRecord(scanner, buffer, length);
   }
 
   // A record longer than a chunk, or the last one with no line ending: read on,
   // growing a buffer, until a record ends, the file ends, or the bound is passed.
   // The buffer holds the record's start, so the first record end found is its length.
-  private async readLongRecord(scanner: RecordScanner, filled: number) {
+  private async readLongRecord(scanner: RecordScanner, start: Buffer, filled: number) {
     const bound = this.job.maxRecordBytes;
-    let window = this.current;
+    let window = start;
     for (;;) {
       if (filled > bound) throw await this.tooLong(scanner);
       if (filled === window.length) window = grow(window, bound + 1);
-      const offset = this.cursor.offset + filled;
+      const offset = this.scanned + filled;
       const length = await readAt(this.source, window, filled, offset);
       if (length === 0) return this.lastRecord(scanner, window, filled);
       const found = scanner.scan(window, filled, filled + length);
@@ -207,7 +239,11 @@ class CopyLoop {
     }
   }
 
-  private async lastRecord(scanner: RecordScanner, window: Buffer, filled: number) {
+  private async lastRecord(
+    scanner: RecordScanner,
+    window: Buffer,
+    filled: number,
+  ): Promise<Records> {
     scanner.finish();
     if (scanner.inQuotes) throw await this.unclosedQuote(scanner, 'the file ends first');
     return { bytes: window, boundary: filled, records: 1 };
@@ -220,12 +256,12 @@ class CopyLoop {
     }
     return new CopyFailure(
       'RECORD_TOO_LONG',
-      `the record at byte ${this.cursor.offset} runs past ${bound} without a line ending`,
+      `the record at byte ${this.scanned} runs past ${bound} without a line ending`,
     );
   }
 
   private async unclosedQuote(scanner: RecordScanner, why: string): Promise<CopyFailure> {
-    const offset = this.cursor.offset + scanner.quoteOpenedAt;
+    const offset = this.scanned + scanner.quoteOpenedAt;
     const line = await lineAt(this.source, offset);
     return new CopyFailure(
       'UNCLOSED_QUOTE',
@@ -243,6 +279,13 @@ class CopyLoop {
     if (wait > 0) await sleepUnless(wait, this.control.stopping);
     return this.control.stopRequested();
   }
+}
+
+// A read or write in flight may fail before the loop awaits it; marking it handled
+// keeps that from counting as an unhandled rejection, and the await still throws.
+function observed<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 async function readAt(file: FileHandle, into: Buffer, at: number, position: number) {
