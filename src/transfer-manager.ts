@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { CopyOutcome } from '../workers/copy-protocol.js';
 import { partPath } from '../workers/copy-protocol.js';
-import type { CopierPool } from './copier-pool.js';
+import type { CopierPool, CopyRun } from './copier-pool.js';
 import { InvalidInput, NotFound, StateConflict } from './errors.js';
 import { checkFileName } from './file-names.js';
 import { Transfer, type Direction, type TransferState } from './transfer.js';
@@ -58,7 +58,7 @@ const FOLDER_NAMES: Record<keyof Folders, string> = {
  */
 export class TransferManager {
   private readonly transfers = new Map<string, Transfer>();
-  private readonly runs = new Map<string, ReturnType<CopierPool['submit']>>();
+  private readonly runs = new Map<string, CopyRun>();
   private readonly settling = new Set<Promise<void>>();
 
   constructor(private readonly options: ManagerOptions) {}
