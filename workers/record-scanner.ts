@@ -9,6 +9,14 @@ export interface ScanResult {
   records: number;
 }
 
+/** What the copier needs of a record scanner; see RecordScanner for the rules. */
+export interface RecordScan {
+  readonly inQuotes: boolean;
+  readonly quoteOpenedAt: number;
+  scan(bytes: Uint8Array, from: number, end: number): ScanResult;
+  finish(): void;
+}
+
 /**
  * Finds CSV record boundaries in bytes that begin at a record boundary.
  *
@@ -19,7 +27,7 @@ export interface ScanResult {
  * through untouched; the state carries across calls for records longer than one
  * chunk.
  */
-export class RecordScanner {
+export class RecordScanner implements RecordScan {
   /** True while the scan is inside a quoted field. */
   inQuotes = false;
   /** Offset, relative to where scanning started, of the quote that opened the field. */
