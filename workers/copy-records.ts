@@ -132,9 +132,10 @@ async function openPart(path: string, offset: number): Promise<FileHandle> {
   return part;
 }
 
-/** Whole records found at the start of a chunk, ready to be written. */
+/** Whole records found at the start of a chunk: `bytes[start..boundary)`. */
 interface Records {
   bytes: Buffer;
+  start: number;
   boundary: number;
   records: number;
 }
@@ -142,6 +143,11 @@ interface Records {
 // Three buffers turn in a ring: while one chunk is scanned and hashed, the one
 // before it is being written and the one after it is being read.
 const RING = 3;
+
+// The next chunk is read before this one is scanned, so it cannot start exactly
+// where this one's last record ends: it starts this much before this one's end,
+// which holds that record end unless a record is longer than this.
+const OVERLAP_BYTES = 64 * 1024;
 
 /** The chunk loop: reading, scanning and hashing, and writing overlap. */
 class CopyLoop {
@@ -173,23 +179,37 @@ class CopyLoop {
 
   /** Copies until the end of the source or a stop; returns the stop, if any. */
   async run(): Promise<StopRequest | null> {
-    let turn = 0;
+    const overlap = Math.min(OVERLAP_BYTES, this.ring[0]!.length >> 4);
     let reading = observed(readAt(this.source, this.ring[0]!, 0, this.scanned));
+    let skip = 0;
     let writing: Promise<Cursor> | null = null;
     try {
-      for (;; turn += 1) {
-        const length = await reading;
-        if (length === 0) break;
-        const chunk = await this.wholeRecords(this.ring[turn % RING]!, length);
+      for (let turn = 0; ; turn += 1) {
+        const buffer = this.ring[turn % RING]!;
+        const next = this.ring[(turn + 1) % RING]!;
+        const end = await reading;
+        if (end <= skip) break;
+        // The read ahead starts `overlap` bytes before this chunk's end.
+        const ahead = Math.max(0, this.scanned + (end - skip) - overlap);
+        reading = observed(readAt(this.source, next, 0, ahead));
+
+        const chunk = await this.wholeRecords(buffer, skip, end);
         const at = this.scanned;
-        this.scanned += chunk.boundary;
-        reading = observed(readAt(this.source, this.ring[(turn + 1) % RING]!, 0, this.scanned));
+        this.scanned += chunk.boundary - chunk.start;
+        if (chunk.bytes === buffer && this.scanned >= ahead) {
+          skip = this.scanned - ahead;
+        } else {
+          // A record longer than the overlap: read the next chunk where it starts.
+          const exact = this.scanned;
+          reading = observed(reading.then(() => readAt(this.source, next, 0, exact)));
+          skip = 0;
+        }
 
         const stop = writing ? await this.commit(await writing) : null;
         writing = null;
         if (stop) return stop;
         writing = observed(this.write(chunk, at));
-        this.control.checksum?.update(chunk.bytes.subarray(0, chunk.boundary));
+        this.control.checksum?.update(chunk.bytes.subarray(chunk.start, chunk.boundary));
       }
       if (writing) await this.commit(await writing);
       writing = null;
@@ -201,8 +221,9 @@ class CopyLoop {
   }
 
   private async write(chunk: Records, at: number): Promise<Cursor> {
-    await writeAll(this.part, chunk.bytes, chunk.boundary, at);
-    return { offset: at + chunk.boundary, records: chunk.records };
+    const length = chunk.boundary - chunk.start;
+    await writeAll(this.part, chunk.bytes.subarray(chunk.start, chunk.boundary), length, at);
+    return { offset: at + length, records: chunk.records };
   }
 
   // Moves the cursor past a chunk whose write finished, then honours a stop.
@@ -213,12 +234,14 @@ class CopyLoop {
     return this.control.stopRequested() ?? (await this.keepToRateLimit());
   }
 
-  /** The whole records at the start of `buffer`, reading on if none ends there. */
-  private async wholeRecords(buffer: Buffer, length: number): Promise<Records> {
+  /** The whole records at `buffer[start..end)`, reading on if none ends there. */
+  private async wholeRecords(buffer: Buffer, start: number, end: number): Promise<Records> {
     const scanner = newScanner(this.delimiter);
-    const found = scanner.scan(buffer, 0, length);
-    if (found.records > 0) return { bytes: buffer, ...found };
-    return this.readLongRecord(scanner, buffer, length);
+    const found = scanner.scan(buffer, start, end);
+    if (found.records > 0) return { bytes: buffer, start, ...found };
+    // The scanner keeps its state itself, so the bytes may move to the front.
+    buffer.copyWithin(0, start, end);
+    return this.readLongRecord(scanner, buffer, end - start);
   }
 
   // A record longer than a chunk, or the last one with no line ending: read on,
@@ -236,7 +259,7 @@ class CopyLoop {
       const found = scanner.scan(window, filled, filled + length);
       filled += length;
       if (found.records === 1 && found.boundary > bound) throw await this.tooLong(scanner);
-      if (found.records > 0) return { bytes: window, ...found };
+      if (found.records > 0) return { bytes: window, start: 0, ...found };
     }
   }
 
@@ -247,7 +270,7 @@ class CopyLoop {
   ): Promise<Records> {
     scanner.finish();
     if (scanner.inQuotes) throw await this.unclosedQuote(scanner, 'the file ends first');
-    return { bytes: window, boundary: filled, records: 1 };
+    return { bytes: window, start: 0, boundary: filled, records: 1 };
   }
 
   private async tooLong(scanner: RecordScan): Promise<CopyFailure> {
