@@ -36,6 +36,7 @@ async function main(): Promise<void> {
 
 // A fresh clone has no sample to copy; make one big enough to watch it move.
 async function ensureSample(folder: string, bytes: number, logger: pino.Logger) {
+  if (bytes === 0) return;
   const path = join(folder, DEFAULT_FILE);
   if (await access(path).then(() => true, () => false)) return;
   const started = performance.now();

@@ -173,7 +173,7 @@ class CopyLoop {
     // A chunk no larger than the record bound means every record that ends inside
     // one is within the bound; longer ones all pass through readLongRecord.
     const chunkBytes = Math.min(job.chunkBytes, job.maxRecordBytes);
-    this.ring = Array.from({ length: RING }, () => Buffer.allocUnsafe(chunkBytes));
+    this.ring = Array.from({ length: RING }, () => takeBuffer(chunkBytes));
     this.delimiter = job.delimiter.charCodeAt(0);
   }
 
@@ -217,6 +217,7 @@ class CopyLoop {
     } finally {
       // Nothing may be left in flight on the files once the loop is left.
       await Promise.allSettled([reading, writing]);
+      for (const buffer of this.ring) giveBack(buffer);
     }
   }
 
@@ -321,6 +322,21 @@ function newScanner(delimiter: number): RecordScan {
     }
   }
   return new RecordScanner(delimiter);
+}
+
+// Chunk buffers are kept for the next copy in this thread instead of being left
+// to the collector: with many short copies the churn otherwise swells the heap.
+const spareBuffers = new Map<number, Buffer[]>();
+const MOST_SPARE_BUFFERS = 16;
+
+function takeBuffer(size: number): Buffer {
+  return spareBuffers.get(size)?.pop() ?? Buffer.allocUnsafe(size);
+}
+
+function giveBack(buffer: Buffer): void {
+  const spare = spareBuffers.get(buffer.length) ?? [];
+  if (spare.length < MOST_SPARE_BUFFERS) spare.push(buffer);
+  spareBuffers.set(buffer.length, spare);
 }
 
 // A read or write in flight may fail before the loop awaits it; marking it handled
