@@ -2,22 +2,11 @@ import { createHash } from 'node:crypto';
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
-import { call, startTestService, type TestService } from './helpers/service.js';
+import { call, SLOW_COPY, withService } from './helpers/service.js';
 
-const SLOW = { sampleBytes: 1_500_000, rateLimit: 300_000, chunkBytes: 8 * 1024 };
+const SLOW = { ...SLOW_COPY, rateLimit: 300_000 };
 const CRASHING_COPIER = new URL('./fixtures/crashing-copier.js', import.meta.url);
 
-async function withService(
-  options: Parameters<typeof startTestService>[0],
-  run: (service: TestService) => Promise<void>,
-) {
-  const service = await startTestService(options);
-  try {
-    await run(service);
-  } finally {
-    await service.close();
-  }
-}
 
 async function sha256Of(path: string): Promise<string> {
   return createHash('sha256').update(await readFile(path)).digest('hex');

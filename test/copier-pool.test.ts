@@ -1,25 +1,13 @@
 import { copyFile, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
-import { call, startTestService, type TestService } from './helpers/service.js';
+import { call, SLOW_COPY, withService, type TestService } from './helpers/service.js';
 
 const CRASHING_COPIER = new URL('./fixtures/crashing-copier.js', import.meta.url);
-const SLOW = { sampleBytes: 1_500_000, rateLimit: 150_000, chunkBytes: 8 * 1024 };
 
-async function withService(
-  options: Parameters<typeof startTestService>[0],
-  run: (service: TestService) => Promise<void>,
-) {
-  const service = await startTestService(options);
-  try {
-    await run(service);
-  } finally {
-    await service.close();
-  }
-}
 
 test('a copier thread that dies mid-copy fails its transfer, and the next one works', (t) =>
-  withService({ ...SLOW, copierUrl: CRASHING_COPIER }, async (s) => {
+  withService({ ...SLOW_COPY, copierUrl: CRASHING_COPIER }, async (s) => {
     await copyFile(join(s.folders.source, 'dummy1.csv'), join(s.folders.source, 'crash.csv'));
     const reply = await call(`${s.url}/upload?file=crash.csv`);
     t.is(reply.status, 500);
@@ -40,7 +28,7 @@ test('a copier thread that dies mid-copy fails its transfer, and the next one wo
   }));
 
 test('a pause sent to a thread that dies does not wait forever', (t) =>
-  withService({ ...SLOW, copierUrl: CRASHING_COPIER }, async (s) => {
+  withService({ ...SLOW_COPY, copierUrl: CRASHING_COPIER }, async (s) => {
     const source = join(s.folders.source, 'crash-on-stop.csv');
     await copyFile(join(s.folders.source, 'dummy1.csv'), source);
     const upload = call(`${s.url}/upload?file=crash-on-stop.csv`);
@@ -52,7 +40,7 @@ test('a pause sent to a thread that dies does not wait forever', (t) =>
   }));
 
 test('a copier thread that dies fails every transfer it was running', (t) =>
-  withService({ ...SLOW, copierUrl: CRASHING_COPIER, poolSize: 1 }, async (s) => {
+  withService({ ...SLOW_COPY, copierUrl: CRASHING_COPIER, poolSize: 1 }, async (s) => {
     await copyFile(join(s.folders.source, 'dummy1.csv'), join(s.folders.source, 'other.csv'));
     const bystander = await s.service.manager.create({ direction: 'upload', file: 'other.csv' });
     await copyFile(join(s.folders.source, 'dummy1.csv'), join(s.folders.source, 'crash.csv'));
@@ -63,7 +51,7 @@ test('a copier thread that dies fails every transfer it was running', (t) =>
   }));
 
 test('the thread count stays bounded however many transfers run', (t) =>
-  withService({ ...SLOW, poolSize: 2, copiesPerThread: 2 }, async (s) => {
+  withService({ ...SLOW_COPY, poolSize: 2, copiesPerThread: 2 }, async (s) => {
     const names = Array.from({ length: 10 }, (_, i) => `file${i}.csv`);
     const source = join(s.folders.source, 'dummy1.csv');
     await Promise.all(names.map((name) => copyFile(source, join(s.folders.source, name))));
@@ -86,7 +74,7 @@ test('the thread count stays bounded however many transfers run', (t) =>
   }));
 
 test('a queued transfer can be paused and resumed before it ever ran', (t) =>
-  withService({ ...SLOW, poolSize: 1, copiesPerThread: 1 }, async (s) => {
+  withService({ ...SLOW_COPY, poolSize: 1, copiesPerThread: 1 }, async (s) => {
     const source = join(s.folders.source, 'dummy1.csv');
     await copyFile(source, join(s.folders.source, 'second.csv'));
     const first = await s.service.manager.create({ direction: 'upload', file: 'dummy1.csv' });

@@ -1,15 +1,12 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import { call, startTestService, type Reply, type TestService } from './helpers/service.js';
+import { call, SLOW_COPY, withService, type Reply, type TestService } from './helpers/service.js';
 
 // Every row of the route table, answered in plain text and in JSON.
 type Accept = 'text' | 'json';
 const ACCEPTS: Accept[] = ['text', 'json'];
 
-// A copy throttled to last about ten seconds, so that it can be paused or
-// terminated while it runs; the tests act as soon as it runs, never after a sleep.
-const SLOW = { sampleBytes: 1_500_000, rateLimit: 150_000, chunkBytes: 8 * 1024 };
 
 interface TransferJson {
   id: string;
@@ -37,17 +34,6 @@ function assertReply(
   return body.transfer;
 }
 
-async function withService(
-  options: Parameters<typeof startTestService>[0],
-  run: (service: TestService) => Promise<void>,
-) {
-  const service = await startTestService(options);
-  try {
-    await run(service);
-  } finally {
-    await service.close();
-  }
-}
 
 async function sameBytes(t: ExecutionContext, a: string, b: string) {
   const [left, right] = await Promise.all([readFile(a), readFile(b)]);
@@ -85,7 +71,7 @@ for (const accept of ACCEPTS) {
     }));
 
   test(`POST /upload paused before it finished answers Uploading Paused (${accept})`, (t) =>
-    withService(SLOW, async (s) => {
+    withService(SLOW_COPY, async (s) => {
       const upload = post(s, '/upload', accept);
       await until(s.url, 'upload', 'running');
       assertReply(t, await post(s, '/pause', accept), accept, 200, 'Uploading Paused');
@@ -96,7 +82,7 @@ for (const accept of ACCEPTS) {
 
   test(`POST /upload terminated before it finished answers Uploading Terminated (${accept})`,
     (t) =>
-      withService(SLOW, async (s) => {
+      withService(SLOW_COPY, async (s) => {
         const upload = post(s, '/upload', accept);
         await until(s.url, 'upload', 'running');
         assertReply(t, await post(s, '/terminate', accept), accept, 200, 'File Terminated');
@@ -106,7 +92,7 @@ for (const accept of ACCEPTS) {
 
   test(`POST /upload while an upload runs or is paused answers Upload Already In Progress (${accept})`,
     (t) =>
-      withService(SLOW, async (s) => {
+      withService(SLOW_COPY, async (s) => {
         const first = post(s, '/upload', accept);
         await until(s.url, 'upload', 'running');
         assertReply(t, await post(s, '/upload', accept), accept, 409,
@@ -137,7 +123,7 @@ for (const accept of ACCEPTS) {
       }));
 
   test(`POST /pause of a paused upload answers Uploading Paused again (${accept})`, (t) =>
-    withService(SLOW, async (s) => {
+    withService(SLOW_COPY, async (s) => {
       await post(s, '/upload', accept, { Prefer: 'respond-async' });
       assertReply(t, await post(s, '/pause', accept), accept, 200, 'Uploading Paused');
       assertReply(t, await post(s, '/pause', accept), accept, 200, 'Uploading Paused');
@@ -145,7 +131,7 @@ for (const accept of ACCEPTS) {
 
   test(`POST /resume of a paused upload waits and answers Uploading Completed (${accept})`,
     (t) =>
-      withService(SLOW, async (s) => {
+      withService(SLOW_COPY, async (s) => {
         await post(s, '/upload', accept, { Prefer: 'respond-async' });
         await post(s, '/pause', accept);
         const transfer = assertReply(t, await post(s, '/resume', accept), accept, 200,
@@ -156,14 +142,14 @@ for (const accept of ACCEPTS) {
       }));
 
   test(`POST /resume of a running upload just waits for it (${accept})`, (t) =>
-    withService(SLOW, async (s) => {
+    withService(SLOW_COPY, async (s) => {
       await post(s, '/upload', accept, { Prefer: 'respond-async' });
       assertReply(t, await post(s, '/resume', accept), accept, 200, 'Uploading Completed');
     }));
 
   test(`POST /resume paused again before it finished answers Uploading Paused (${accept})`,
     (t) =>
-      withService(SLOW, async (s) => {
+      withService(SLOW_COPY, async (s) => {
         await post(s, '/upload', accept, { Prefer: 'respond-async' });
         await post(s, '/pause', accept);
         const resumed = post(s, '/resume', accept);
@@ -183,7 +169,7 @@ for (const accept of ACCEPTS) {
       }));
 
   test(`POST /terminate stops a paused upload and deletes its partial file (${accept})`, (t) =>
-    withService(SLOW, async (s) => {
+    withService(SLOW_COPY, async (s) => {
       await post(s, '/upload', accept, { Prefer: 'respond-async' });
       await post(s, '/pause', accept);
       t.deepEqual(await readdir(s.folders.uploads), ['dummy1.csv.part']);
@@ -194,7 +180,7 @@ for (const accept of ACCEPTS) {
     }));
 
   test(`POST /terminate with no upload terminates a running download (${accept})`, (t) =>
-    withService(SLOW, async (s) => {
+    withService(SLOW_COPY, async (s) => {
       await s.service.manager.create({ direction: 'upload', file: 'dummy1.csv' })
         .then((upload) => upload.untilSettled());
       await post(s, '/download', accept, { Prefer: 'respond-async' });
@@ -223,7 +209,7 @@ for (const accept of ACCEPTS) {
 
   test(`a download paused, resumed, re-paused and terminated answers as the table says (${accept})`,
     (t) =>
-      withService(SLOW, async (s) => {
+      withService(SLOW_COPY, async (s) => {
         await s.service.manager.create({ direction: 'upload', file: 'dummy1.csv' })
           .then((upload) => upload.untilSettled());
         assertReply(t, await post(s, '/downloadPause', accept), accept, 409,
@@ -254,7 +240,7 @@ for (const accept of ACCEPTS) {
       }));
 
   test(`a download resumed to the end answers Downloading Completed (${accept})`, (t) =>
-    withService(SLOW, async (s) => {
+    withService(SLOW_COPY, async (s) => {
       await s.service.manager.create({ direction: 'upload', file: 'dummy1.csv' })
         .then((upload) => upload.untilSettled());
       await post(s, '/download', accept, { Prefer: 'respond-async' });
@@ -266,7 +252,7 @@ for (const accept of ACCEPTS) {
     }));
 
   test(`/downloadTerminate leaves a running upload alone (${accept})`, (t) =>
-    withService(SLOW, async (s) => {
+    withService(SLOW_COPY, async (s) => {
       await post(s, '/upload', accept, { Prefer: 'respond-async' });
       assertReply(t, await post(s, '/downloadTerminate', accept), accept, 409,
         'Please Start Downloading First');
@@ -274,7 +260,7 @@ for (const accept of ACCEPTS) {
     }));
 
   test(`Prefer: respond-async answers at once with a Location (${accept})`, (t) =>
-    withService(SLOW, async (s) => {
+    withService(SLOW_COPY, async (s) => {
       const async = { Prefer: 'respond-async' };
       const started = await post(s, '/upload', accept, async);
       const transfer = assertReply(t, started, accept, 202, 'Uploading Started');
@@ -342,7 +328,7 @@ test('a hostile file name on a seed route is refused with 400', (t) =>
   }));
 
 test('a client that disconnects while waiting does not stop the transfer', (t) =>
-  withService(SLOW, async (s) => {
+  withService(SLOW_COPY, async (s) => {
     const { request } = await import('node:http');
     const waiting = request(`${s.url}/upload`, { method: 'POST', agent: false });
     const gone = new Promise<void>((resolve) => waiting.on('error', () => resolve()));

@@ -1,7 +1,7 @@
 import { readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
-import { call, startTestService, type TestService } from './helpers/service.js';
+import { call, SLOW_COPY, withService, type TestService } from './helpers/service.js';
 
 interface TransferJson {
   id: string;
@@ -18,19 +18,7 @@ interface ErrorJson {
   transfer?: TransferJson;
 }
 
-const SLOW = { sampleBytes: 1_500_000, rateLimit: 150_000, chunkBytes: 8 * 1024 };
 
-async function withService(
-  options: Parameters<typeof startTestService>[0],
-  run: (service: TestService) => Promise<void>,
-) {
-  const service = await startTestService(options);
-  try {
-    await run(service);
-  } finally {
-    await service.close();
-  }
-}
 
 const createTransfer = (s: TestService, body: unknown) =>
   call(`${s.url}/api/transfers`, {
@@ -44,7 +32,7 @@ const getJson = async (url: string) => {
 };
 
 test('POST /api/transfers creates a transfer with a Location and returns it', (t) =>
-  withService(SLOW, async (s) => {
+  withService(SLOW_COPY, async (s) => {
     const reply = await createTransfer(s, { direction: 'upload', file: 'dummy1.csv' });
     t.is(reply.status, 201);
     const transfer = reply.json() as TransferJson;
@@ -59,7 +47,7 @@ test('POST /api/transfers creates a transfer with a Location and returns it', (t
   }));
 
 test('pause, resume and terminate move a transfer and answer with its true state', (t) =>
-  withService(SLOW, async (s) => {
+  withService(SLOW_COPY, async (s) => {
     const created = (await createTransfer(s, { direction: 'upload', file: 'dummy1.csv' }))
       .json() as TransferJson;
     const move = (name: string) => call(`${s.url}/api/transfers/${created.id}/${name}`);
@@ -194,7 +182,7 @@ test('a symbolic link in a folder is not followed', (t) =>
   }));
 
 test('two transfers may not write the same destination at once', (t) =>
-  withService(SLOW, async (s) => {
+  withService(SLOW_COPY, async (s) => {
     const first = await createTransfer(s, { direction: 'upload', file: 'dummy1.csv' });
     t.is(first.status, 201);
     const second = await createTransfer(s, { direction: 'upload', file: 'dummy1.csv' });

@@ -87,3 +87,22 @@ export async function call(
   const body = await response.text();
   return { status: response.status, body, headers: response.headers, json: () => JSON.parse(body) };
 }
+
+/**
+ * A copy throttled to last about ten seconds, so that a test can pause or
+ * terminate it while it runs, acting as soon as it runs rather than after a sleep.
+ */
+export const SLOW_COPY = { sampleBytes: 1_500_000, rateLimit: 150_000, chunkBytes: 8 * 1024 };
+
+/** Runs `body` against a fresh service, which is closed afterwards whatever happens. */
+export async function withService(
+  options: TestServiceOptions,
+  body: (service: TestService) => Promise<void>,
+): Promise<void> {
+  const service = await startTestService(options);
+  try {
+    await body(service);
+  } finally {
+    await service.close();
+  }
+}
