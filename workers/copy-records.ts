@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { open, rename, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import type {
   CopyError,
   CopyJob,
@@ -39,7 +39,7 @@ export class CopyFailure extends Error {
 }
 
 const READ_SOURCE = constants.O_RDONLY | constants.O_NOFOLLOW;
-const CREATE_PART = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC;
+const CREATE_PART = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
 const REOPEN_PART = constants.O_WRONLY | constants.O_NOFOLLOW;
 
 /**
@@ -112,7 +112,12 @@ function checkUnchanged(job: CopyJob, now: SourceIdentity): void {
 // A fresh copy starts an empty `.part`; a resumed one cuts what follows the cursor,
 // which can only be bytes of a record whose write did not finish.
 async function openPart(path: string, offset: number): Promise<FileHandle> {
-  if (offset === 0) return open(path, CREATE_PART | constants.O_NOFOLLOW, 0o644);
+  if (offset === 0) {
+    // A new file, not a truncated one: ext4 flushes a truncated file on close,
+    // which would make every pause and completion wait for the disk.
+    await rm(path, { force: true });
+    return open(path, CREATE_PART | constants.O_NOFOLLOW, 0o644);
+  }
   const part = await open(path, REOPEN_PART).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error;
     throw new CopyFailure(
