@@ -63,9 +63,9 @@ async function soak(url: string, root: string, pauses: number) {
   await post(`${url}/upload`, async);
   for (let pause = 1; pause <= pauses; pause += 1) {
     const reply = await post(`${url}/pause`, { Accept: 'application/json' });
-    const transfer = (reply.body as { transfer: TransferJson }).transfer;
-    if (transfer.state !== 'paused') {
-      console.log(`pause ${pause}: the copy was already ${transfer.state}`);
+    const transfer = (reply.body as { transfer: TransferJson | null }).transfer;
+    if (transfer?.state !== 'paused') {
+      console.log(`pause ${pause}: nothing left to pause, the copy had finished`);
       break;
     }
     await checkPrefix(source, part, transfer);
@@ -74,6 +74,7 @@ async function soak(url: string, root: string, pauses: number) {
     await post(`${url}/resume`, async);
     await delay(Math.random() * Number(values['run-ms']));
   }
+  // Waits for the copy if it is still running or paused; 409 if it had finished.
   const done = await post(`${url}/resume`, { Accept: 'application/json' });
   console.log(`final reply: ${done.status} ${(done.body as { message: string }).message}`);
   const [a, b] = await Promise.all([sha256(source), sha256(join(root, 'Uploads', 'dummy1.csv'))]);
