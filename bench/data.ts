@@ -142,7 +142,10 @@ async function cachedSha256(path: string): Promise<string> {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Makes sure bench/data/ exists before anything is written there. */

@@ -1,7 +1,12 @@
 import { parseArgs } from 'node:util';
 
 export const SCENARIOS = [
-  'throughput', 'pause', 'resume', 'http', 'memory', 'scale',
+  'throughput',
+  'pause',
+  'resume',
+  'http',
+  'memory',
+  'scale',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -29,7 +34,13 @@ const MiB = 1 << 20;
 const GiB = 1 << 30;
 
 const UNITS: Record<string, number> = {
-  b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: MiB, gib: GiB,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 1024,
+  mib: MiB,
+  gib: GiB,
 };
 
 export const USAGE =
@@ -88,7 +99,10 @@ function parseCount(text: string): number {
 }
 
 function parseOnly(text: string): ScenarioName[] {
-  const names = text.split(',').map((name) => name.trim()).filter(Boolean);
+  const names = text
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   for (const name of names) {
     if (!(SCENARIOS as readonly string[]).includes(name)) {
       throw new Error(`--only takes ${SCENARIOS.join(', ')}, got "${name}"`);

@@ -70,14 +70,21 @@ async function soak(url: string, root: string, pauses: number) {
     }
     await checkPrefix(source, part, transfer);
     const percent = ((100 * transfer.bytesDone) / transfer.bytesTotal).toFixed(1);
-    console.log(`pause ${pause}: ${transfer.bytesDone} bytes (${percent}%), whole prefix`);
+    console.log(
+      `pause ${pause}: ${transfer.bytesDone} bytes (${percent}%), whole prefix`,
+    );
     await post(`${url}/resume`, async);
     await delay(Math.random() * Number(values['run-ms']));
   }
   // Waits for the copy if it is still running or paused; 409 if it had finished.
   const done = await post(`${url}/resume`, { Accept: 'application/json' });
-  console.log(`final reply: ${done.status} ${(done.body as { message: string }).message}`);
-  const [a, b] = await Promise.all([sha256(source), sha256(join(root, 'Uploads', 'dummy1.csv'))]);
+  console.log(
+    `final reply: ${done.status} ${(done.body as { message: string }).message}`,
+  );
+  const [a, b] = await Promise.all([
+    sha256(source),
+    sha256(join(root, 'Uploads', 'dummy1.csv')),
+  ]);
   console.log(`source ${a}\ncopy   ${b}\n${a === b ? 'IDENTICAL' : 'DIFFERENT'}`);
   if (a !== b) process.exitCode = 1;
 }
@@ -87,7 +94,9 @@ async function soak(url: string, root: string, pauses: number) {
 async function checkPrefix(source: string, part: string, transfer: TransferJson) {
   const { size } = await stat(part);
   if (size !== transfer.bytesDone) {
-    throw new Error(`the part holds ${size} bytes, the cursor says ${transfer.bytesDone}`);
+    throw new Error(
+      `the part holds ${size} bytes, the cursor says ${transfer.bytesDone}`,
+    );
   }
   const tail = Buffer.alloc(Math.min(size, 1 << 16));
   const [a, b] = [await open(source), await open(part)];
@@ -95,7 +104,8 @@ async function checkPrefix(source: string, part: string, transfer: TransferJson)
   await a.read(tailOfSource, 0, tail.length, size - tail.length);
   await b.read(tail, 0, tail.length, size - tail.length);
   await Promise.all([a.close(), b.close()]);
-  if (!tail.equals(tailOfSource)) throw new Error('the partial file differs from the source');
+  if (!tail.equals(tailOfSource))
+    throw new Error('the partial file differs from the source');
   if (size > 0 && tail[tail.length - 1] !== 0x0a) throw new Error('not on a line ending');
 }
 

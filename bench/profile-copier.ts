@@ -5,7 +5,14 @@
 //   node dist/bench/profile-copier.js <source.csv> [--checksum sha256|off] [--out file.md]
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -44,17 +51,30 @@ function profile(): void {
     },
   });
   const source = positionals[0];
-  if (!source) throw new Error('usage: profile-copier <source.csv> [--checksum sha256|off]');
+  if (!source)
+    throw new Error('usage: profile-copier <source.csv> [--checksum sha256|off]');
   const folder = mkdtempSync(join(tmpdir(), 'copier-profile-'));
-  const args = ['--cpu-prof', `--cpu-prof-dir=${folder}`, SELF.pathname, '--child', source];
-  const child = spawnSync(process.execPath, [...args, values.checksum], { stdio: 'inherit' });
-  if (child.status !== 0) throw new Error(`the profiled copy exited with ${child.status}`);
+  const args = [
+    '--cpu-prof',
+    `--cpu-prof-dir=${folder}`,
+    SELF.pathname,
+    '--child',
+    source,
+  ];
+  const child = spawnSync(process.execPath, [...args, values.checksum], {
+    stdio: 'inherit',
+  });
+  if (child.status !== 0)
+    throw new Error(`the profiled copy exited with ${child.status}`);
   // Thread 0 is the main thread; the copier's profile is the other one.
   const file = readdirSync(folder).find((name) => !/\.0\.\d+\.cpuprofile$/.test(name));
   if (!file) throw new Error('no worker profile was written');
-  const summary = summarise(JSON.parse(readFileSync(join(folder, file), 'utf8')) as CpuProfile);
+  const summary = summarise(
+    JSON.parse(readFileSync(join(folder, file), 'utf8')) as CpuProfile,
+  );
   rmSync(folder, { recursive: true, force: true });
-  const title = `Where the copier's time goes (${values.checksum}, ${basename(source)}, ` +
+  const title =
+    `Where the copier's time goes (${values.checksum}, ${basename(source)}, ` +
     `${(statSync(source).size / 1e6).toFixed(0)} MB)`;
   const text = `### ${title}\n\n${summary}\n`;
   console.log(text);

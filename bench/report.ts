@@ -19,14 +19,16 @@ export interface BenchRun {
 }
 
 export function renderReport(run: BenchRun): string {
-  return [
-    header(run),
-    ...run.scenarios.map(renderScenario),
-    ...run.failures.map(
-      (failure) => `## ${failure.name}: FAILED\n\n    ${failure.error}`,
-    ),
-    renderTargets(run.targets),
-  ].join('\n\n') + '\n';
+  return (
+    [
+      header(run),
+      ...run.scenarios.map(renderScenario),
+      ...run.failures.map(
+        (failure) => `## ${failure.name}: FAILED\n\n    ${failure.error}`,
+      ),
+      renderTargets(run.targets),
+    ].join('\n\n') + '\n'
+  );
 }
 
 /** One scenario's section: its tables, how it was measured, what looked wrong. */

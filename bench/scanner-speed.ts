@@ -88,7 +88,9 @@ function median(values: number[]): number {
 const file = await samplePath();
 const data = await readFile(file);
 const megabytes = data.length / 1e6;
-console.log(`${file}: ${megabytes.toFixed(1)} MB, ${CHUNK_BYTES / 1024} KiB chunks, median of ${RUNS} runs`);
+console.log(
+  `${file}: ${megabytes.toFixed(1)} MB, ${CHUNK_BYTES / 1024} KiB chunks, median of ${RUNS} runs`,
+);
 
 const contenders: Contender[] = [
   { name: 'RecordScanner', make: () => new RecordScanner(DELIMITER), speeds: [] },
@@ -102,7 +104,9 @@ if (JSON.stringify(expected) !== JSON.stringify(actual)) {
   console.error('the scanners disagree:', found);
   process.exit(1);
 }
-console.log(`both find ${expected?.records} records, ending at byte ${expected?.lastBoundary}`);
+console.log(
+  `both find ${expected?.records} records, ending at byte ${expected?.lastBoundary}`,
+);
 
 for (let run = 0; run < RUNS; run += 1) {
   for (const contender of contenders) {

@@ -23,9 +23,19 @@ export interface ServiceFolders {
 // The service's settings (README, Configuration): any of them set in the bench's
 // own environment would silently change what is measured, so none is inherited.
 const SERVICE_VARIABLES = [
-  'PORT', 'HOST', 'SOURCE_DIR', 'UPLOADS_DIR', 'DOWNLOADS_DIR', 'POOL_SIZE',
-  'COPIES_PER_THREAD', 'CHUNK_BYTES', 'MAX_RECORD_BYTES', 'RATE_LIMIT', 'CHECKSUM',
-  'SAMPLE_BYTES', 'LOG_LEVEL',
+  'PORT',
+  'HOST',
+  'SOURCE_DIR',
+  'UPLOADS_DIR',
+  'DOWNLOADS_DIR',
+  'POOL_SIZE',
+  'COPIES_PER_THREAD',
+  'CHUNK_BYTES',
+  'MAX_RECORD_BYTES',
+  'RATE_LIMIT',
+  'CHECKSUM',
+  'SAMPLE_BYTES',
+  'LOG_LEVEL',
 ];
 
 const STARTUP_TIMEOUT_MS = 20_000;

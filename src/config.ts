@@ -15,12 +15,22 @@ const SETTINGS = z.object({
   DOWNLOADS_DIR: z.string().min(1).default('./Downloads'),
   POOL_SIZE: z.coerce.number().int().min(1).max(64).default(availableParallelism()),
   COPIES_PER_THREAD: z.coerce.number().int().min(1).max(256).default(4),
-  CHUNK_BYTES: z.coerce.number().int().min(1).max(256 * MiB).default(MiB),
-  MAX_RECORD_BYTES: z.coerce.number().int().min(1).default(64 * MiB),
+  CHUNK_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(256 * MiB)
+    .default(MiB),
+  MAX_RECORD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(64 * MiB),
   RATE_LIMIT: z.coerce.number().int().min(0).default(0),
   CHECKSUM: z.enum(['sha256', 'off']).default('sha256'),
   SAMPLE_BYTES: z.coerce.number().int().min(0).default(200_000_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info'),
 });
 
@@ -33,7 +43,12 @@ export interface Config {
   folders: { source: string; uploads: string; downloads: string };
   poolSize: number;
   copiesPerThread: number;
-  copy: { chunkBytes: number; maxRecordBytes: number; rateLimit: number; checksum: boolean };
+  copy: {
+    chunkBytes: number;
+    maxRecordBytes: number;
+    rateLimit: number;
+    checksum: boolean;
+  };
   sampleBytes: number;
   logLevel: Settings['LOG_LEVEL'];
 }
@@ -56,7 +71,8 @@ export function loadConfig(
   const parsed = SETTINGS.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.')} (--${flagName(String(issue.path[0]))}): ${issue.message}`,
+      (issue) =>
+        `${issue.path.join('.')} (--${flagName(String(issue.path[0]))}): ${issue.message}`,
     );
     throw new Error(`invalid configuration: ${problems.join('; ')}`);
   }

@@ -132,7 +132,8 @@ export class CopierPool {
   /** Stops every thread. Copies still waiting settle as paused where they stand. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const run of this.waiting.splice(0)) run.finish(stoppedBeforeStart(run.job, 'pause'));
+    for (const run of this.waiting.splice(0))
+      run.finish(stoppedBeforeStart(run.job, 'pause'));
     await Promise.all([...this.threads].map((thread) => thread.worker.terminate()));
     this.threads.clear();
   }
@@ -140,7 +141,7 @@ export class CopierPool {
   // Starts waiting runs in order; a run whose home thread is full keeps waiting
   // without holding back the runs behind it.
   private schedule(): void {
-    for (let index = 0; index < this.waiting.length && !this.closed; ) {
+    for (let index = 0; index < this.waiting.length && !this.closed;) {
       const run = this.waiting[index]!;
       const thread = this.threadFor(run);
       if (!thread) {
@@ -197,7 +198,8 @@ export class CopierPool {
       .catch((error: unknown) => copierFailed(run.job, error))
       .then((outcome) => {
         thread.copies.delete(run);
-        if (outcome.kind === 'paused' && run.job.checksum) this.homes.set(run.job.id, thread);
+        if (outcome.kind === 'paused' && run.job.checksum)
+          this.homes.set(run.job.id, thread);
         else this.homes.delete(run.job.id);
         run.finish(outcome);
         this.schedule();
@@ -207,14 +209,23 @@ export class CopierPool {
   private onExit(thread: CopierThread, reason: string): void {
     this.threads.delete(thread);
     if (this.closed) return;
-    this.options.logger.error({ reason, copies: thread.copies.size }, 'copier thread died');
+    this.options.logger.error(
+      { reason, copies: thread.copies.size },
+      'copier thread died',
+    );
     this.schedule();
   }
 }
 
 function stoppedBeforeStart(job: CopyJob, request: StopRequest): CopyOutcome {
   const kind = request === 'pause' ? 'paused' : 'terminated';
-  return { kind, cursor: job.cursor, bytesTotal: 0, source: job.expectedSource, sha256: null };
+  return {
+    kind,
+    cursor: job.cursor,
+    bytesTotal: 0,
+    source: job.expectedSource,
+    sha256: null,
+  };
 }
 
 function copierFailed(job: CopyJob, error: unknown): CopyOutcome {
@@ -223,7 +234,10 @@ function copierFailed(job: CopyJob, error: unknown): CopyOutcome {
     kind: 'failed',
     cursor: job.cursor,
     bytesTotal: 0,
-    error: { code: 'COPIER_ERROR', message: `the copier failed unexpectedly: ${message}` },
+    error: {
+      code: 'COPIER_ERROR',
+      message: `the copier failed unexpectedly: ${message}`,
+    },
   };
 }
 

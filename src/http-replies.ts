@@ -62,7 +62,11 @@ function describe(caught: unknown): { status: number; code: string; message: str
     return { status: 500, code: 'INTERNAL', message: 'Internal Server Error' };
   }
   if (status === 400 && error?.body !== undefined) {
-    return { status, code: 'INVALID_BODY', message: `body must be valid JSON: ${error.message}` };
+    return {
+      status,
+      code: 'INVALID_BODY',
+      message: `body must be valid JSON: ${error.message}`,
+    };
   }
   return { status, code: 'REQUEST_ERROR', message: String(error?.message) };
 }

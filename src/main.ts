@@ -13,7 +13,10 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ level: config.logLevel });
   const service = await startService({ config, logger });
-  logger.info({ url: service.url, folders: config.folders }, `listening on ${service.url}`);
+  logger.info(
+    { url: service.url, folders: config.folders },
+    `listening on ${service.url}`,
+  );
   await ensureSample(config.folders.source, config.sampleBytes, logger);
 
   let stopping = false;
@@ -38,7 +41,13 @@ async function main(): Promise<void> {
 async function ensureSample(folder: string, bytes: number, logger: pino.Logger) {
   if (bytes === 0) return;
   const path = join(folder, DEFAULT_FILE);
-  if (await access(path).then(() => true, () => false)) return;
+  if (
+    await access(path).then(
+      () => true,
+      () => false,
+    )
+  )
+    return;
   const started = performance.now();
   const written = await writeSampleCsv(path, { bytes });
   const seconds = Number(((performance.now() - started) / 1000).toFixed(2));

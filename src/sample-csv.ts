@@ -21,18 +21,43 @@ const BATCH_BYTES = 8 * 1024 * 1024;
 // Plain fields outnumber awkward ones so most records look ordinary, yet every
 // awkward kind still turns up within a few hundred records.
 const NAMES = [
-  'Alice Martin', 'Bob Stone', 'Chen Wei', 'Dana Ortiz', 'Erik Lund',
-  'Zoë Dubois', 'Jürgen Müller', 'José Álvarez',
-  '"Smith, John"', '"Bob ""The Builder"" Jones"',
+  'Alice Martin',
+  'Bob Stone',
+  'Chen Wei',
+  'Dana Ortiz',
+  'Erik Lund',
+  'Zoë Dubois',
+  'Jürgen Müller',
+  'José Álvarez',
+  '"Smith, John"',
+  '"Bob ""The Builder"" Jones"',
 ];
 const CITIES = [
-  'Paris', 'Berlin', 'Lisbon', 'Oslo', 'Austin',
-  'Zürich', 'São Paulo', '東京', '"Portland, OR"', '"Washington, D.C."',
+  'Paris',
+  'Berlin',
+  'Lisbon',
+  'Oslo',
+  'Austin',
+  'Zürich',
+  'São Paulo',
+  '東京',
+  '"Portland, OR"',
+  '"Washington, D.C."',
 ];
 const COMMENTS = [
-  'ok', 'delivered', 'pending review', 'paid in full', 'no issues',
-  '12" pipe', 'a 3" gap', 'café crème ☕', 'ships fast 🚚', 'großartig 👍',
-  '"late, but complete"', '"she said ""fine"" and left"', '"size 5"", red, boxed"',
+  'ok',
+  'delivered',
+  'pending review',
+  'paid in full',
+  'no issues',
+  '12" pipe',
+  'a 3" gap',
+  'café crème ☕',
+  'ships fast 🚚',
+  'großartig 👍',
+  '"late, but complete"',
+  '"she said ""fine"" and left"',
+  '"size 5"", red, boxed"',
 ];
 // Comments for every `quotedNewlineEvery`-th record; {eol} becomes the file's
 // own line ending so a CRLF file has no bare LF anywhere.
@@ -145,9 +170,10 @@ class RecordSource {
     this.dateFields = Array.from({ length: 4096 }, () =>
       Buffer.from(`,${this.randomDate()}${settings.lineEnding}`),
     );
-    this.longestRecordBytes = NUMBER_FIELDS_BYTES
-      + longest(this.textFields.concat(this.multilineTextFields))
-      + longest(this.dateFields);
+    this.longestRecordBytes =
+      NUMBER_FIELDS_BYTES +
+      longest(this.textFields.concat(this.multilineTextFields)) +
+      longest(this.dateFields);
   }
 
   /** How many records have been put so far. */
@@ -165,9 +191,10 @@ class RecordSource {
   private putRecord(batch: Buffer, offset: number): number {
     const id = this.nextId;
     this.nextId += 1;
-    const textFields = id % this.settings.quotedNewlineEvery === 0
-      ? this.multilineTextFields
-      : this.textFields;
+    const textFields =
+      id % this.settings.quotedNewlineEvery === 0
+        ? this.multilineTextFields
+        : this.textFields;
     let end = putDigits(batch, offset, id);
     end = putBytes(batch, end, this.pick(textFields));
     end = putAmount(batch, end, Math.floor(this.random() * 10_000_000));

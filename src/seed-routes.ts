@@ -56,7 +56,11 @@ class SeedRoutes {
   /** Starts a copy and, unless the client prefers not to, waits for it to settle. */
   async start(ctx: Context, direction: Direction): Promise<void> {
     const words = WORDS[direction];
-    const request = { direction, file: fileOf(ctx) ?? DEFAULT_FILE, delimiter: delimiterOf(ctx) };
+    const request = {
+      direction,
+      file: fileOf(ctx) ?? DEFAULT_FILE,
+      delimiter: delimiterOf(ctx),
+    };
     let transfer: Transfer;
     try {
       transfer = await this.manager.create(request);
@@ -64,7 +68,8 @@ class SeedRoutes {
       if (isCode(error, 'DESTINATION_BUSY')) {
         return reply(ctx, 409, words.busy, this.manager.active(direction, request.file));
       }
-      if (isCode(error, 'NOT_UPLOADED')) return reply(ctx, 404, 'Please Upload File First');
+      if (isCode(error, 'NOT_UPLOADED'))
+        return reply(ctx, 404, 'Please Upload File First');
       throw error;
     }
     if (prefersAsync(ctx)) return replyStarted(ctx, transfer, `${words.verb} Started`);
@@ -131,13 +136,23 @@ class SeedRoutes {
       default: {
         const error = transfer.error;
         const status = FAILURE_STATUS[error?.code ?? ''] ?? 500;
-        return reply(ctx, status, `${verb} Failed: ${error?.message ?? 'unknown error'}`, transfer);
+        return reply(
+          ctx,
+          status,
+          `${verb} Failed: ${error?.message ?? 'unknown error'}`,
+          transfer,
+        );
       }
     }
   }
 }
 
-function reply(ctx: Context, status: number, message: string, transfer?: Transfer | null) {
+function reply(
+  ctx: Context,
+  status: number,
+  message: string,
+  transfer?: Transfer | null,
+) {
   ctx.status = status;
   if (prefersJson(ctx)) ctx.body = { message, transfer: transfer?.view() ?? null };
   else ctx.body = message;

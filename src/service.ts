@@ -37,7 +37,10 @@ export function createApp(manager: TransferManager, parts: ServiceParts): Koa {
   app.use(logRequests(parts.logger));
   app.use(replyToErrors(parts.logger));
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '16kb' }));
-  for (const router of [seedRoutes(manager), transfersApi(manager, parts.config.folders)]) {
+  for (const router of [
+    seedRoutes(manager),
+    transfersApi(manager, parts.config.folders),
+  ]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

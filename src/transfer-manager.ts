@@ -144,7 +144,13 @@ export class TransferManager {
       if (transfer.state === 'paused') {
         this.options.pool.forget(transfer.id);
         const { cursor, bytesTotal, source } = transfer;
-        const outcome = { kind: 'terminated', cursor, bytesTotal, source, sha256: null } as const;
+        const outcome = {
+          kind: 'terminated',
+          cursor,
+          bytesTotal,
+          source,
+          sha256: null,
+        } as const;
         await this.settle(transfer, outcome);
       } else {
         await this.stopRun(transfer, 'terminate');
@@ -295,5 +301,8 @@ function finishedFirst(transfer: Transfer, wanted: string): StateConflict {
 function rateOf(transfer: Transfer) {
   const seconds = transfer.activeSeconds;
   const mbPerSecond = seconds > 0 ? transfer.cursor.offset / 1e6 / seconds : 0;
-  return { seconds: Number(seconds.toFixed(3)), mbPerSecond: Number(mbPerSecond.toFixed(1)) };
+  return {
+    seconds: Number(seconds.toFixed(3)),
+    mbPerSecond: Number(mbPerSecond.toFixed(1)),
+  };
 }

@@ -8,12 +8,7 @@ import type {
 export type Direction = 'upload' | 'download';
 
 export type TransferState =
-  | 'queued'
-  | 'running'
-  | 'paused'
-  | 'completed'
-  | 'terminated'
-  | 'failed';
+  'queued' | 'running' | 'paused' | 'completed' | 'terminated' | 'failed';
 
 /** A transfer as clients see it, in /status and the API. */
 export interface TransferView {

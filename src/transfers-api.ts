@@ -8,7 +8,14 @@ import { TRANSFER_EXTENSIONS } from './file-names.js';
 import type { TransferState } from './transfer.js';
 import type { Folders, TransferManager } from './transfer-manager.js';
 
-const STATES = ['queued', 'running', 'paused', 'completed', 'terminated', 'failed'] as const;
+const STATES = [
+  'queued',
+  'running',
+  'paused',
+  'completed',
+  'terminated',
+  'failed',
+] as const;
 
 const NEW_TRANSFER = z.strictObject({
   direction: z.enum(['upload', 'download']),
@@ -62,7 +69,10 @@ function parseBody<T>(ctx: Context, schema: z.ZodType<T>): T {
     const field = issue.path.length > 0 ? issue.path.join('.') : 'body';
     return `${field}: ${issue.message}`;
   });
-  throw new InvalidInput('INVALID_BODY', `invalid transfer request: ${problems.join('; ')}`);
+  throw new InvalidInput(
+    'INVALID_BODY',
+    `invalid transfer request: ${problems.join('; ')}`,
+  );
 }
 
 function parseState(state: unknown): TransferState | undefined {
@@ -77,12 +87,16 @@ function parseState(state: unknown): TransferState | undefined {
 }
 
 /** The finished transfer files in a folder, with their sizes; partial files are left out. */
-async function listCsvFiles(folder: string): Promise<Array<{ name: string; bytes: number }>> {
+async function listCsvFiles(
+  folder: string,
+): Promise<Array<{ name: string; bytes: number }>> {
   const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
   const files = entries.filter(
     (entry) =>
       entry.isFile() &&
-      TRANSFER_EXTENSIONS.some((extension) => entry.name.toLowerCase().endsWith(extension)),
+      TRANSFER_EXTENSIONS.some((extension) =>
+        entry.name.toLowerCase().endsWith(extension),
+      ),
   );
   const sized = await Promise.all(
     files.map(async (entry) => {
@@ -90,5 +104,7 @@ async function listCsvFiles(folder: string): Promise<Array<{ name: string; bytes
       return stats ? { name: entry.name, bytes: stats.size } : null;
     }),
   );
-  return sized.filter((file) => file !== null).sort((a, b) => a.name.localeCompare(b.name));
+  return sized
+    .filter((file) => file !== null)
+    .sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -7,9 +7,10 @@ import { call, SLOW_COPY, withService } from './helpers/service.js';
 const SLOW = { ...SLOW_COPY, rateLimit: 300_000 };
 const CRASHING_COPIER = new URL('./fixtures/crashing-copier.js', import.meta.url);
 
-
 async function sha256Of(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 test('a completed transfer reports the SHA-256 of what it wrote', (t) =>
@@ -47,7 +48,10 @@ test('a checksum whose thread died during a pause is rebuilt on resume', (t) =>
     await manager.pause(transfer.id);
     t.true(transfer.cursor.offset > 0, 'some bytes were hashed before the pause');
 
-    await copyFile(join(s.folders.source, 'dummy1.csv'), join(s.folders.source, 'crash.csv'));
+    await copyFile(
+      join(s.folders.source, 'dummy1.csv'),
+      join(s.folders.source, 'crash.csv'),
+    );
     const crash = await manager.create({ direction: 'upload', file: 'crash.csv' });
     await crash.untilSettled();
     t.is(crash.error?.code, 'COPIER_DIED');

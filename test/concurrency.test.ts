@@ -86,7 +86,10 @@ async function assertConsistent(t: ExecutionContext, s: TestService) {
   for (const file of FILES) {
     const source = await readFile(join(s.folders.source, file));
     if (left.includes(file)) {
-      t.true(source.equals(await readFile(join(s.folders.uploads, file))), `${file} is whole`);
+      t.true(
+        source.equals(await readFile(join(s.folders.uploads, file))),
+        `${file} is whole`,
+      );
     }
     const paused = active.find((x) => x.plan.file === file && x.state === 'paused');
     if (paused) await assertWholePrefix(t, s, paused, source);
@@ -111,72 +114,99 @@ async function settleAll(s: TestService) {
   await Promise.all(moving.map((transfer) => transfer.untilSettled()));
 }
 
-test.serial('dozens of simultaneous calls, repeated, leave a consistent state', async (t) => {
-  const s = await startTestService(OPTIONS);
-  try {
-    for (const file of FILES.slice(1)) {
-      await copyFile(join(s.folders.source, 'dummy1.csv'), join(s.folders.source, file));
-    }
-    for (let round = 1; round <= 6; round += 1) {
-      const replies = await hammer(s, round, 48);
-      t.log(`round ${round}: ${summarize(replies)}`);
-      for (const { route, reply } of replies) {
-        t.true(ALLOWED[route]?.includes(reply), `round ${round}: ${route} → ${reply}`);
+test.serial(
+  'dozens of simultaneous calls, repeated, leave a consistent state',
+  async (t) => {
+    const s = await startTestService(OPTIONS);
+    try {
+      for (const file of FILES.slice(1)) {
+        await copyFile(
+          join(s.folders.source, 'dummy1.csv'),
+          join(s.folders.source, file),
+        );
       }
+      for (let round = 1; round <= 6; round += 1) {
+        const replies = await hammer(s, round, 48);
+        t.log(`round ${round}: ${summarize(replies)}`);
+        for (const { route, reply } of replies) {
+          t.true(ALLOWED[route]?.includes(reply), `round ${round}: ${route} → ${reply}`);
+        }
+        await assertConsistent(t, s);
+      }
+      await settleAll(s);
       await assertConsistent(t, s);
+      t.true(
+        s.service.manager.list().length > FILES.length,
+        'the rounds started transfers',
+      );
+    } finally {
+      await s.close();
     }
-    await settleAll(s);
-    await assertConsistent(t, s);
-    t.true(s.service.manager.list().length > FILES.length, 'the rounds started transfers');
-  } finally {
-    await s.close();
-  }
-});
+  },
+);
 
-test.serial('a terminated transfer leaves no partial file, however the calls race', async (t) => {
-  const s = await startTestService(OPTIONS);
-  try {
-    await hammer(s, 99, 40);
-    const moving = s.service.manager.list().filter((transfer) => transfer.isActive);
-    await Promise.all(moving.map((transfer) => s.service.manager.terminate(transfer.id)));
-    const left = await readdir(s.folders.uploads);
-    t.deepEqual(left.filter((name) => name.endsWith('.part')), []);
-    for (const name of left) {
-      const [copy, source] = await Promise.all([
-        stat(join(s.folders.uploads, name)),
-        stat(join(s.folders.source, name)),
-      ]);
-      t.is(copy.size, source.size, `${name} is complete`);
+test.serial(
+  'a terminated transfer leaves no partial file, however the calls race',
+  async (t) => {
+    const s = await startTestService(OPTIONS);
+    try {
+      await hammer(s, 99, 40);
+      const moving = s.service.manager.list().filter((transfer) => transfer.isActive);
+      await Promise.all(
+        moving.map((transfer) => s.service.manager.terminate(transfer.id)),
+      );
+      const left = await readdir(s.folders.uploads);
+      t.deepEqual(
+        left.filter((name) => name.endsWith('.part')),
+        [],
+      );
+      for (const name of left) {
+        const [copy, source] = await Promise.all([
+          stat(join(s.folders.uploads, name)),
+          stat(join(s.folders.source, name)),
+        ]);
+        t.is(copy.size, source.size, `${name} is complete`);
+      }
+    } finally {
+      await s.close();
     }
-  } finally {
-    await s.close();
-  }
-});
+  },
+);
 
-test.serial('closing the service leaks no thread, timer, socket or file handle', async (t) => {
-  const resourcesBefore = countResources();
-  const handlesBefore = await openFileCount();
-  const s = await startTestService(OPTIONS);
-  await copyFile(join(s.folders.source, 'dummy1.csv'), join(s.folders.source, 'b.csv'));
-  await hammer(s, 7, 40);
-  await s.close();
-  t.is(s.service.pool.threadCount, 0);
-  // Closed handles leave the event loop a turn or two later; wait for that, boundedly.
-  for (let turn = 0; turn < 100 && !sameCounts(countResources(), resourcesBefore); turn++) {
-    await delay(20);
-  }
-  t.deepEqual(countResources(), resourcesBefore);
-  t.is(await openFileCount(), handlesBefore);
-});
+test.serial(
+  'closing the service leaks no thread, timer, socket or file handle',
+  async (t) => {
+    const resourcesBefore = countResources();
+    const handlesBefore = await openFileCount();
+    const s = await startTestService(OPTIONS);
+    await copyFile(join(s.folders.source, 'dummy1.csv'), join(s.folders.source, 'b.csv'));
+    await hammer(s, 7, 40);
+    await s.close();
+    t.is(s.service.pool.threadCount, 0);
+    // Closed handles leave the event loop a turn or two later; wait for that, boundedly.
+    for (
+      let turn = 0;
+      turn < 100 && !sameCounts(countResources(), resourcesBefore);
+      turn++
+    ) {
+      await delay(20);
+    }
+    t.deepEqual(countResources(), resourcesBefore);
+    t.is(await openFileCount(), handlesBefore);
+  },
+);
 
 function countResources(): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const name of process.getActiveResourcesInfo()) counts[name] = (counts[name] ?? 0) + 1;
+  for (const name of process.getActiveResourcesInfo())
+    counts[name] = (counts[name] ?? 0) + 1;
   return counts;
 }
 
 function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
-  return JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+  return (
+    JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort())
+  );
 }
 
 async function openFileCount(): Promise<number> {

@@ -32,6 +32,8 @@ test('a flag wins over its environment variable', (t) => {
 test('a bad setting is refused with a message naming the setting and its flag', (t) => {
   const error = t.throws(() => loadConfig([], { PORT: 'eighty' }));
   t.regex(error?.message ?? '', /^invalid configuration: PORT \(--port\): /);
-  t.throws(() => loadConfig(['--pool-size', '0']), { message: /POOL_SIZE \(--pool-size\)/ });
+  t.throws(() => loadConfig(['--pool-size', '0']), {
+    message: /POOL_SIZE \(--pool-size\)/,
+  });
   t.throws(() => loadConfig(['--no-such-flag', '1']), { message: /no-such-flag/ });
 });

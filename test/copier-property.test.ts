@@ -16,8 +16,8 @@ import { recordEnds } from './helpers/csv-reference.js';
 const DELIMITERS = [',', ';', '\t'];
 
 /** Text for any field: ASCII, multi-byte UTF-8 and bytes that are not UTF-8. */
-const TEXT = ['a', 'Z', '7', ' ', 'é', '€', '😀', [0xff], [0xfe], [0xc3]].map(
-  (piece) => Buffer.from(piece),
+const TEXT = ['a', 'Z', '7', ' ', 'é', '€', '😀', [0xff], [0xfe], [0xc3]].map((piece) =>
+  Buffer.from(piece),
 );
 const QUOTE = Buffer.from('"');
 const bytesOf = (text: string) => Buffer.from(text);
@@ -68,16 +68,14 @@ const pauseAfterChunks = fc.oneof(
   { arbitrary: fc.integer({ min: 1, max: 3 }), weight: 3 },
   fc.integer({ min: 1, max: 20 }),
 );
-const copyCase = fc
-  .constantFrom(...DELIMITERS)
-  .chain((delimiter) =>
-    fc.record({
-      delimiter: fc.constant(delimiter),
-      bytes: csvFile(delimiter),
-      chunkBytes: fc.oneof({ arbitrary: smallChunk, weight: 3 }, anyChunk),
-      pauseAfter: fc.array(pauseAfterChunks, { maxLength: 8, size: 'max' }),
-    }),
-  );
+const copyCase = fc.constantFrom(...DELIMITERS).chain((delimiter) =>
+  fc.record({
+    delimiter: fc.constant(delimiter),
+    bytes: csvFile(delimiter),
+    chunkBytes: fc.oneof({ arbitrary: smallChunk, weight: 3 }, anyChunk),
+    pauseAfter: fc.array(pauseAfterChunks, { maxLength: 8, size: 'max' }),
+  }),
+);
 
 /** Checks a cursor against the reference: on a record boundary, records counted. */
 function assertOnBoundary(ends: number[], cursor: Cursor, what: string) {
@@ -103,17 +101,22 @@ test('copies with any chunks and pauses are exact and pause on boundaries', asyn
     const job = copyJob(source, destination, { chunkBytes, delimiter });
     let previous = 0;
     const checksum = createHash('sha256');
-    const outcome = await copyWithPauses(job, pauseAfter, async (paused, control) => {
-      pauses += 1;
-      if (paused.cursor.offset < bytes.length) midFilePauses += 1;
-      for (const cursor of control.cursors) assertOnBoundary(ends, cursor, 'progress');
-      assertOnBoundary(ends, paused.cursor, 'pause');
-      assert.ok(paused.cursor.offset > previous, 'each run copies at least one record');
-      previous = paused.cursor.offset;
-      const part = await readFile(partPath(destination));
-      assert.deepEqual(part, bytes.subarray(0, paused.cursor.offset), 'the .part');
-      assert.equal(await exists(destination), false, 'no final file while paused');
-    }, checksum);
+    const outcome = await copyWithPauses(
+      job,
+      pauseAfter,
+      async (paused, control) => {
+        pauses += 1;
+        if (paused.cursor.offset < bytes.length) midFilePauses += 1;
+        for (const cursor of control.cursors) assertOnBoundary(ends, cursor, 'progress');
+        assertOnBoundary(ends, paused.cursor, 'pause');
+        assert.ok(paused.cursor.offset > previous, 'each run copies at least one record');
+        previous = paused.cursor.offset;
+        const part = await readFile(partPath(destination));
+        assert.deepEqual(part, bytes.subarray(0, paused.cursor.offset), 'the .part');
+        assert.equal(await exists(destination), false, 'no final file while paused');
+      },
+      checksum,
+    );
     assertCompleted(outcome, { offset: bytes.length, records: ends.length });
     assert.deepEqual(await readFile(destination), bytes, 'the final file');
     const expected = createHash('sha256').update(bytes).digest('hex');

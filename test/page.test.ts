@@ -119,8 +119,14 @@ test('the page loads with no request to any other host', async (t) => {
     buttons.map((button) => button.getAttribute('data-route')),
   );
   t.deepEqual(routes, [
-    '/upload', '/pause', '/resume', '/terminate',
-    '/download', '/downloadPause', '/downloadResume', '/downloadTerminate',
+    '/upload',
+    '/pause',
+    '/resume',
+    '/terminate',
+    '/download',
+    '/downloadPause',
+    '/downloadResume',
+    '/downloadTerminate',
   ]);
   t.is(await page.locator('#reply-log').getAttribute('aria-live'), 'polite');
 
@@ -141,65 +147,68 @@ test('clicking a file name in the files list fills the file field', async (t) =>
   t.is(await page.locator('#file').inputValue(), FILE);
 });
 
-test('an upload paused and resumed from the page completes, downloads, and both '
-  + 'copies equal the source', async (t) => {
-  const { page, service, requests, pageErrors } = await openPage(t, SLOW_COPIES);
-  const { folders } = service;
-  await page.locator(`#files-source button[data-file="${FILE}"]`).waitFor();
+test(
+  'an upload paused and resumed from the page completes, downloads, and both ' +
+    'copies equal the source',
+  async (t) => {
+    const { page, service, requests, pageErrors } = await openPage(t, SLOW_COPIES);
+    const { folders } = service;
+    await page.locator(`#files-source button[data-file="${FILE}"]`).waitFor();
 
-  // Upload waits for the copy to settle, so its entry stays pending meanwhile.
-  const upload = await press(page, '/upload');
-  t.is(await textOf(page.locator(`${upload} .reply-text`)), 'waiting…');
-  await waitForText(page, '#upload-state', 'running');
-  await page.locator('#upload-percent', { hasText: /^[1-9]\d?%$/ }).waitFor();
-  t.regex(await textOf(page.locator('#upload-bytes')), /^\d+\.\d\d \/ \d+\.\d\d MB$/);
+    // Upload waits for the copy to settle, so its entry stays pending meanwhile.
+    const upload = await press(page, '/upload');
+    t.is(await textOf(page.locator(`${upload} .reply-text`)), 'waiting…');
+    await waitForText(page, '#upload-state', 'running');
+    await page.locator('#upload-percent', { hasText: /^[1-9]\d?%$/ }).waitFor();
+    t.regex(await textOf(page.locator('#upload-bytes')), /^\d+\.\d\d \/ \d+\.\d\d MB$/);
 
-  const pause = await press(page, '/pause');
-  t.deepEqual(await replyOf(page, pause), { status: '200', text: 'Uploading Paused' });
-  await waitForText(page, '#upload-state', 'paused');
-  t.deepEqual(await replyOf(page, upload), { status: '202', text: 'Uploading Paused' });
-  const pausedAt = Number.parseInt(await textOf(page.locator('#upload-percent')), 10);
-  t.true(pausedAt < 100, `paused at ${pausedAt}%`);
+    const pause = await press(page, '/pause');
+    t.deepEqual(await replyOf(page, pause), { status: '200', text: 'Uploading Paused' });
+    await waitForText(page, '#upload-state', 'paused');
+    t.deepEqual(await replyOf(page, upload), { status: '202', text: 'Uploading Paused' });
+    const pausedAt = Number.parseInt(await textOf(page.locator('#upload-percent')), 10);
+    t.true(pausedAt < 100, `paused at ${pausedAt}%`);
 
-  const resume = await press(page, '/resume');
-  t.deepEqual(await replyOf(page, resume), {
-    status: '200',
-    text: 'Uploading Completed',
-  });
-  await waitForText(page, '#upload-state', 'completed');
-  await waitForText(page, '#upload-percent', '100%');
-  t.is(await page.locator('#upload-progress').getAttribute('value'), '100');
+    const resume = await press(page, '/resume');
+    t.deepEqual(await replyOf(page, resume), {
+      status: '200',
+      text: 'Uploading Completed',
+    });
+    await waitForText(page, '#upload-state', 'completed');
+    await waitForText(page, '#upload-percent', '100%');
+    t.is(await page.locator('#upload-progress').getAttribute('value'), '100');
 
-  const download = await press(page, '/download');
-  t.deepEqual(await replyOf(page, download), {
-    status: '200',
-    text: 'Downloading Completed',
-  });
-  await waitForText(page, '#download-state', 'completed');
-  await waitForText(page, '#download-percent', '100%');
+    const download = await press(page, '/download');
+    t.deepEqual(await replyOf(page, download), {
+      status: '200',
+      text: 'Downloading Completed',
+    });
+    await waitForText(page, '#download-state', 'completed');
+    await waitForText(page, '#download-percent', '100%');
 
-  const idlePause = await press(page, '/pause');
-  t.deepEqual(await replyOf(page, idlePause), {
-    status: '409',
-    text: 'Please Start Uploading First',
-  });
+    const idlePause = await press(page, '/pause');
+    t.deepEqual(await replyOf(page, idlePause), {
+      status: '409',
+      text: 'Please Start Uploading First',
+    });
 
-  await page.locator(`#files-downloads button[data-file="${FILE}"]`).waitFor();
-  const shots = await mkdtemp(path.join(os.tmpdir(), 'page-test-'));
-  const screenshot = path.join(shots, 'page.png');
-  await page.screenshot({ path: screenshot, fullPage: true });
-  t.log(`screenshot: ${screenshot}`);
+    await page.locator(`#files-downloads button[data-file="${FILE}"]`).waitFor();
+    const shots = await mkdtemp(path.join(os.tmpdir(), 'page-test-'));
+    const screenshot = path.join(shots, 'page.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    t.log(`screenshot: ${screenshot}`);
 
-  const read = (folder: string) => readFile(path.join(folder, FILE));
-  const [source, uploaded, downloaded] = await Promise.all([
-    read(folders.source),
-    read(folders.uploads),
-    read(folders.downloads),
-  ]);
-  t.true(source.length >= SLOW_COPIES.sampleBytes, `the source has ${source.length} B`);
-  t.true(uploaded.equals(source), 'the upload equals the source byte for byte');
-  t.true(downloaded.equals(source), 'the download equals the source byte for byte');
+    const read = (folder: string) => readFile(path.join(folder, FILE));
+    const [source, uploaded, downloaded] = await Promise.all([
+      read(folders.source),
+      read(folders.uploads),
+      read(folders.downloads),
+    ]);
+    t.true(source.length >= SLOW_COPIES.sampleBytes, `the source has ${source.length} B`);
+    t.true(uploaded.equals(source), 'the upload equals the source byte for byte');
+    t.true(downloaded.equals(source), 'the download equals the source byte for byte');
 
-  t.deepEqual(offOrigin(requests, service.url), []);
-  t.deepEqual(pageErrors, []);
-});
+    t.deepEqual(offOrigin(requests, service.url), []);
+    t.deepEqual(pageErrors, []);
+  },
+);

@@ -25,8 +25,12 @@ interface ParsedCsv {
  */
 function parseCsv(text: string): ParsedCsv {
   const parsed: ParsedCsv = {
-    records: [], endings: [], starts: [0],
-    quotedNewlines: 0, escapedQuotes: 0, strayQuotes: 0,
+    records: [],
+    endings: [],
+    starts: [0],
+    quotedNewlines: 0,
+    escapedQuotes: 0,
+    strayQuotes: 0,
   };
   let record: string[] = [];
   let field = '';

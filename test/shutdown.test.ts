@@ -23,7 +23,10 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       RATE_LIMIT: '500000',
       CHUNK_BYTES: '8192',
     };
-    const service = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const service = spawn(process.execPath, [MAIN], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
       const lines = createInterface({ input: service.stdout });
       const log: Array<{ msg: string; url?: string }> = [];
@@ -31,11 +34,16 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         lines.on('line', (line) => {
           const entry = JSON.parse(line) as { msg: string; url?: string };
           log.push(entry);
-          if (entry.msg === 'generated a sample CSV to transfer') resolve(log[0]?.url ?? '');
+          if (entry.msg === 'generated a sample CSV to transfer')
+            resolve(log[0]?.url ?? '');
         });
       });
       const url = await ready;
-      t.regex(log[0]?.msg ?? '', /^listening on http:\/\/127\.0\.0\.1:\d+$/, 'first line');
+      t.regex(
+        log[0]?.msg ?? '',
+        /^listening on http:\/\/127\.0\.0\.1:\d+$/,
+        'first line',
+      );
 
       const upload = call(`${url}/upload`);
       while (log.every((entry) => entry.msg !== 'transfer started')) {

@@ -18,7 +18,9 @@ import { recordEnds, scanReference } from './helpers/csv-reference.js';
 
 // The csv-spectrum corpus, listed before any test is declared (ava wants them
 // all declared synchronously).
-const spectrum = path.dirname(createRequire(import.meta.url).resolve('csv-spectrum/package.json'));
+const spectrum = path.dirname(
+  createRequire(import.meta.url).resolve('csv-spectrum/package.json'),
+);
 const spectrumFiles = (await readdir(path.join(spectrum, 'csvs')))
   .filter((name) => name.endsWith('.csv'))
   .sort();
@@ -56,7 +58,11 @@ function scansTo(
   delimiter = ',',
 ): void {
   forEachPieceSize((pieceBytes) => {
-    t.deepEqual(scannerFor(delimiter, pieceBytes).scan(text), expected, `pieces of ${pieceBytes}`);
+    t.deepEqual(
+      scannerFor(delimiter, pieceBytes).scan(text),
+      expected,
+      `pieces of ${pieceBytes}`,
+    );
   });
 }
 
@@ -239,7 +245,12 @@ test('an empty or backward range scans nothing, as in RecordScanner', (t) => {
   const bytes = Buffer.from('"a\n');
   const simd = new SimdRecordScanner(0x2c);
   const plain = new RecordScanner(0x2c);
-  for (const [from, end] of [[1, 1], [3, 3], [2, 1], [0, 3]] as const) {
+  for (const [from, end] of [
+    [1, 1],
+    [3, 3],
+    [2, 1],
+    [0, 3],
+  ] as const) {
     t.deepEqual(simd.scan(bytes, from, end), plain.scan(bytes, from, end));
     t.is(simd.inQuotes, plain.inQuotes);
     t.is(simd.quoteOpenedAt, plain.quoteOpenedAt);
@@ -256,7 +267,9 @@ test('a range outside the bytes is refused', (t) => {
 
 test('a piece size outside 1 to 1 MiB is refused', (t) => {
   for (const pieceBytes of [0, -1, 1.5, PIECE_BYTES + 1, Number.NaN]) {
-    t.throws(() => new SimdRecordScanner(0x2c, { pieceBytes }), { instanceOf: RangeError });
+    t.throws(() => new SimdRecordScanner(0x2c, { pieceBytes }), {
+      instanceOf: RangeError,
+    });
   }
 });
 
@@ -264,12 +277,33 @@ test('a piece size outside 1 to 1 MiB is refused', (t) => {
 // Properties: any bytes, any cuts, any piece size.
 
 /** Pieces of bytes to build inputs from: mostly the ones that matter to CSV. */
-const TOKENS = ['"', '"', '"', '""', ',', ';', '\t', '\n', '\r', '\r\n', 'a', 'é', '",', ',"', '"\n'];
+const TOKENS = [
+  '"',
+  '"',
+  '"',
+  '""',
+  ',',
+  ';',
+  '\t',
+  '\n',
+  '\r',
+  '\r\n',
+  'a',
+  'é',
+  '",',
+  ',"',
+  '"\n',
+];
 const token = fc.oneof(
   { weight: 12, arbitrary: fc.constantFrom(...TOKENS).map((text) => Buffer.from(text)) },
-  { weight: 1, arbitrary: fc.integer({ min: 0, max: 255 }).map((byte) => Buffer.from([byte])) },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 0, max: 255 }).map((byte) => Buffer.from([byte])),
+  },
 );
-const shortBytes = fc.array(token, { maxLength: 40 }).map((parts) => Buffer.concat(parts));
+const shortBytes = fc
+  .array(token, { maxLength: 40 })
+  .map((parts) => Buffer.concat(parts));
 const longBytes = fc
   .array(token, { maxLength: 700, size: 'max' })
   .map((parts) => Buffer.concat(parts));
@@ -281,14 +315,21 @@ const quotedField = fc
   .array(fc.constantFrom('x', 'yz', ' ', '""', 'D', '\n', '\r\n', 'é'), { maxLength: 10 })
   .map((parts) => `"${parts.join('')}"`);
 const csvRecord = fc
-  .tuple(fc.array(fc.oneof(plainField, quotedField), { minLength: 1, maxLength: 6 }), fc.constantFrom('\n', '\r\n'))
+  .tuple(
+    fc.array(fc.oneof(plainField, quotedField), { minLength: 1, maxLength: 6 }),
+    fc.constantFrom('\n', '\r\n'),
+  )
   .map(([fields, ending]) => fields.join('D') + ending);
-const csvBytes = fc.array(csvRecord, { maxLength: 30 }).map((records) => Buffer.from(records.join('')));
+const csvBytes = fc
+  .array(csvRecord, { maxLength: 30 })
+  .map((records) => Buffer.from(records.join('')));
 const anyBytes = fc.oneof(shortBytes, longBytes, csvBytes);
 
 /** `bytes` with each `D` (a placeholder in csvBytes) made the delimiter. */
 function withDelimiter(bytes: Buffer, delimiter: string): Buffer {
-  return Buffer.from(bytes.map((byte) => (byte === 0x44 ? delimiter.charCodeAt(0) : byte)));
+  return Buffer.from(
+    bytes.map((byte) => (byte === 0x44 ? delimiter.charCodeAt(0) : byte)),
+  );
 }
 
 /** Where to cut an input: arbitrary offsets, or every `step` bytes from `offset`. */
@@ -327,7 +368,13 @@ interface Case {
  * Scans the case with both scanners call by call. Returns a description of the
  * first difference from RecordScanner or the reference parser, or null.
  */
-function firstDifference({ bytes, ranges, delimiter, pieceBytes, oneBuffer }: Case): string | null {
+function firstDifference({
+  bytes,
+  ranges,
+  delimiter,
+  pieceBytes,
+  oneBuffer,
+}: Case): string | null {
   const reference = scanReference(bytes, delimiter);
   const plain = new RecordScanner(delimiter.charCodeAt(0));
   const simd = new SimdRecordScanner(delimiter.charCodeAt(0), { pieceBytes });
@@ -357,7 +404,8 @@ function firstDifference({ bytes, ranges, delimiter, pieceBytes, oneBuffer }: Ca
   if (simd.inQuotes !== plain.inQuotes || simd.quoteOpenedAt !== plain.quoteOpenedAt) {
     return `after finish: ${simd.inQuotes}/${simd.quoteOpenedAt}, RecordScanner ${plain.inQuotes}/${plain.quoteOpenedAt}`;
   }
-  if (simd.inQuotes !== (reference.unclosedQuoteAt !== -1)) return 'inQuotes differs from the reference';
+  if (simd.inQuotes !== (reference.unclosedQuoteAt !== -1))
+    return 'inQuotes differs from the reference';
   if (simd.inQuotes && simd.quoteOpenedAt !== reference.unclosedQuoteAt) {
     return `quoteOpenedAt ${simd.quoteOpenedAt}, reference ${reference.unclosedQuoteAt}`;
   }
@@ -410,7 +458,13 @@ test('inputs of a few MiB, more than one piece of the module, give the same resu
       const delimited = withDelimiter(unit, delimiter);
       for (let at = 0; at < bytes.length; at += unit.length) delimited.copy(bytes, at);
       const at = cuts.map((share) => Math.floor(share * bytes.length));
-      return { bytes, ranges: pieces(bytes.length, at), delimiter, pieceBytes, oneBuffer };
+      return {
+        bytes,
+        ranges: pieces(bytes.length, at),
+        delimiter,
+        pieceBytes,
+        oneBuffer,
+      };
     });
   fc.assert(
     fc.property(manyMiB, (scanCase) => {
@@ -436,12 +490,19 @@ test('a delimiter that is a quote, a LF or no byte at all still matches RecordSc
         for (const [from, end] of pieces(bytes.length, cutsFor(bytes.length, plan))) {
           const expected = plain.scan(bytes, from, end);
           const found = simd.scan(bytes, from, end);
-          if (found.records !== expected.records || found.boundary !== expected.boundary) return false;
-          if (simd.inQuotes !== plain.inQuotes || simd.quoteOpenedAt !== plain.quoteOpenedAt) return false;
+          if (found.records !== expected.records || found.boundary !== expected.boundary)
+            return false;
+          if (
+            simd.inQuotes !== plain.inQuotes ||
+            simd.quoteOpenedAt !== plain.quoteOpenedAt
+          )
+            return false;
         }
         plain.finish();
         simd.finish();
-        return simd.inQuotes === plain.inQuotes && simd.quoteOpenedAt === plain.quoteOpenedAt;
+        return (
+          simd.inQuotes === plain.inQuotes && simd.quoteOpenedAt === plain.quoteOpenedAt
+        );
       },
     ),
     { numRuns: 1000 },
@@ -499,7 +560,9 @@ function referenceDifference(bytes: Buffer, pass: CopierPass): string | null {
     }
     previous = boundary;
   }
-  return previous === bytes.length ? null : `the records end at ${previous}, not at the file end`;
+  return previous === bytes.length
+    ? null
+    : `the records end at ${previous}, not at the file end`;
 }
 
 const CHUNK_SIZES = [1, 2, 5, 63, 64, 65, 4096];
@@ -512,7 +575,11 @@ test('every csv-spectrum file gives the same records and boundaries under both s
       const label = `${name} in chunks of ${chunk}`;
       const plain = copierPass(bytes, chunk, () => new RecordScanner(0x2c));
       for (const pieceBytes of [PIECE_BYTES, 1, 64]) {
-        const simd = copierPass(bytes, chunk, () => new SimdRecordScanner(0x2c, { pieceBytes }));
+        const simd = copierPass(
+          bytes,
+          chunk,
+          () => new SimdRecordScanner(0x2c, { pieceBytes }),
+        );
         t.deepEqual(simd, plain, `${label}, pieces of ${pieceBytes}`);
       }
       t.is(referenceDifference(bytes, plain), null, label);

@@ -18,8 +18,6 @@ interface ErrorJson {
   transfer?: TransferJson;
 }
 
-
-
 const createTransfer = (s: TestService, body: unknown) =>
   call(`${s.url}/api/transfers`, {
     headers: { 'Content-Type': 'application/json' },
@@ -48,8 +46,9 @@ test('POST /api/transfers creates a transfer with a Location and returns it', (t
 
 test('pause, resume and terminate move a transfer and answer with its true state', (t) =>
   withService(SLOW_COPY, async (s) => {
-    const created = (await createTransfer(s, { direction: 'upload', file: 'dummy1.csv' }))
-      .json() as TransferJson;
+    const created = (
+      await createTransfer(s, { direction: 'upload', file: 'dummy1.csv' })
+    ).json() as TransferJson;
     const move = (name: string) => call(`${s.url}/api/transfers/${created.id}/${name}`);
 
     const paused = await move('pause');
@@ -83,14 +82,20 @@ test('GET /api/transfers lists transfers and filters them by state', (t) =>
     await call(`${s.url}/download`);
     const all = await getJson(`${s.url}/api/transfers`);
     const transfers = (all.body as { transfers: TransferJson[] }).transfers;
-    t.deepEqual(transfers.map((x) => x.direction), ['upload', 'download']);
+    t.deepEqual(
+      transfers.map((x) => x.direction),
+      ['upload', 'download'],
+    );
     const completed = await getJson(`${s.url}/api/transfers?state=completed`);
     t.is((completed.body as { transfers: TransferJson[] }).transfers.length, 2);
     const running = await getJson(`${s.url}/api/transfers?state=running`);
     t.deepEqual((running.body as { transfers: TransferJson[] }).transfers, []);
     const bad = await getJson(`${s.url}/api/transfers?state=sleeping`);
     t.is(bad.status, 400);
-    t.regex((bad.body as ErrorJson).error.message, /state must be one of .*got "sleeping"/);
+    t.regex(
+      (bad.body as ErrorJson).error.message,
+      /state must be one of .*got "sleeping"/,
+    );
   }));
 
 test('GET /api/files lists the CSV files of each folder with their sizes', (t) =>
@@ -123,7 +128,10 @@ test('a missing source answers 404 naming the file and the folder', (t) =>
     const upload = await createTransfer(s, { direction: 'upload', file: 'gone.csv' });
     t.is(upload.status, 404);
     t.deepEqual(upload.json(), {
-      error: { code: 'SOURCE_NOT_FOUND', message: 'no file named gone.csv in the source folder' },
+      error: {
+        code: 'SOURCE_NOT_FOUND',
+        message: 'no file named gone.csv in the source folder',
+      },
     });
     const download = await createTransfer(s, { direction: 'download', file: 'gone.csv' });
     t.is((download.json() as ErrorJson).error.code, 'NOT_UPLOADED');
@@ -143,17 +151,16 @@ const HOSTILE_NAMES = [
   'x'.repeat(300) + '.csv',
 ];
 
-test('hostile or odd file names are refused with 400 and a message saying what is expected',
-  (t) =>
-    withService({}, async (s) => {
-      for (const file of HOSTILE_NAMES) {
-        const reply = await createTransfer(s, { direction: 'upload', file });
-        t.is(reply.status, 400, JSON.stringify(file));
-        const { error } = reply.json() as ErrorJson;
-        t.is(error.code, 'INVALID_FILE_NAME');
-        t.regex(error.message, /must be a plain name ending in \.csv, \.tsv, \.txt/);
-      }
-    }));
+test('hostile or odd file names are refused with 400 and a message saying what is expected', (t) =>
+  withService({}, async (s) => {
+    for (const file of HOSTILE_NAMES) {
+      const reply = await createTransfer(s, { direction: 'upload', file });
+      t.is(reply.status, 400, JSON.stringify(file));
+      const { error } = reply.json() as ErrorJson;
+      t.is(error.code, 'INVALID_FILE_NAME');
+      t.regex(error.message, /must be a plain name ending in \.csv, \.tsv, \.txt/);
+    }
+  }));
 
 test('malformed transfer requests are refused with 400', (t) =>
   withService({}, async (s) => {
@@ -196,8 +203,11 @@ test('a custom delimiter is accepted per transfer and the copy is exact', (t) =>
   withService({ sampleBytes: 0 }, async (s) => {
     const rows = ['a;b;c', '"x;y";"line\nbreak";3', '12" pipe;"q""uote";end', ''];
     await writeFile(join(s.folders.source, 'semi.csv'), rows.join('\r\n'));
-    const reply = await createTransfer(s, { direction: 'upload', file: 'semi.csv',
-      delimiter: ';' });
+    const reply = await createTransfer(s, {
+      direction: 'upload',
+      file: 'semi.csv',
+      delimiter: ';',
+    });
     t.is(reply.status, 201);
     const { id } = reply.json() as TransferJson;
     await s.service.manager.get(id).untilSettled();

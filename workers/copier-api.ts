@@ -100,7 +100,7 @@ async function hashPrefix(path: string, length: number): Promise<Hash> {
   const file = await open(path, 'r');
   try {
     const buffer = Buffer.allocUnsafe(1 << 20);
-    for (let position = 0; position < length; ) {
+    for (let position = 0; position < length;) {
       const want = Math.min(buffer.length, length - position);
       const { bytesRead } = await file.read(buffer, 0, want, position);
       if (bytesRead === 0) break;

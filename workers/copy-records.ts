@@ -46,7 +46,10 @@ const REOPEN_PART = constants.O_WRONLY | constants.O_NOFOLLOW;
  * Copies `job.source` from `job.cursor` to the destination's `.part` file, whole
  * records at a time, and renames it to the destination once the source is done.
  */
-export async function copyRecords(job: CopyJob, control: CopyControl): Promise<CopyOutcome> {
+export async function copyRecords(
+  job: CopyJob,
+  control: CopyControl,
+): Promise<CopyOutcome> {
   let loop: CopyLoop | null = null;
   let bytesTotal = 0;
   try {
@@ -91,7 +94,8 @@ async function openSource(path: string): Promise<FileHandle> {
 
 async function identify(file: FileHandle): Promise<SourceIdentity> {
   const stats = await file.stat();
-  if (!stats.isFile()) throw new CopyFailure('NOT_A_FILE', 'the source is not a regular file');
+  if (!stats.isFile())
+    throw new CopyFailure('NOT_A_FILE', 'the source is not a regular file');
   return { size: stats.size, mtimeMs: stats.mtimeMs, inode: stats.ino };
 }
 
@@ -99,7 +103,11 @@ async function identify(file: FileHandle): Promise<SourceIdentity> {
 function checkUnchanged(job: CopyJob, now: SourceIdentity): void {
   const then = job.expectedSource;
   if (!then) return;
-  if (then.size === now.size && then.mtimeMs === now.mtimeMs && then.inode === now.inode) {
+  if (
+    then.size === now.size &&
+    then.mtimeMs === now.mtimeMs &&
+    then.inode === now.inode
+  ) {
     return;
   }
   throw new CopyFailure(
@@ -228,7 +236,12 @@ class CopyLoop {
 
   private async write(chunk: Records, at: number): Promise<Cursor> {
     const length = chunk.boundary - chunk.start;
-    await writeAll(this.part, chunk.bytes.subarray(chunk.start, chunk.boundary), length, at);
+    await writeAll(
+      this.part,
+      chunk.bytes.subarray(chunk.start, chunk.boundary),
+      length,
+      at,
+    );
     return { offset: at + length, records: chunk.records };
   }
 
@@ -241,7 +254,11 @@ class CopyLoop {
   }
 
   /** The whole records at `buffer[start..end)`, reading on if none ends there. */
-  private async wholeRecords(buffer: Buffer, start: number, end: number): Promise<Records> {
+  private async wholeRecords(
+    buffer: Buffer,
+    start: number,
+    end: number,
+  ): Promise<Records> {
     const scanner = newScanner(this.delimiter);
     const found = scanner.scan(buffer, start, end);
     if (found.records > 0) return { bytes: buffer, start, ...found };
@@ -264,7 +281,8 @@ class CopyLoop {
       if (length === 0) return this.lastRecord(scanner, window, filled);
       const found = scanner.scan(window, filled, filled + length);
       filled += length;
-      if (found.records === 1 && found.boundary > bound) throw await this.tooLong(scanner);
+      if (found.records === 1 && found.boundary > bound)
+        throw await this.tooLong(scanner);
       if (found.records > 0) return { bytes: window, start: 0, ...found };
     }
   }
@@ -356,7 +374,12 @@ async function readAt(file: FileHandle, into: Buffer, at: number, position: numb
   return bytesRead;
 }
 
-async function writeAll(file: FileHandle, bytes: Buffer, length: number, position: number) {
+async function writeAll(
+  file: FileHandle,
+  bytes: Buffer,
+  length: number,
+  position: number,
+) {
   let written = 0;
   while (written < length) {
     const result = await file.write(bytes, written, length - written, position + written);
@@ -374,11 +397,15 @@ function grow(window: Buffer, limit: number): Buffer {
 async function lineAt(file: FileHandle, offset: number): Promise<number> {
   const buffer = Buffer.allocUnsafe(1 << 20);
   let line = 1;
-  for (let position = 0; position < offset; ) {
+  for (let position = 0; position < offset;) {
     const length = await readAt(file, buffer, 0, position);
     if (length === 0) break;
     const end = Math.min(length, offset - position);
-    for (let lf = buffer.indexOf(0x0a); lf !== -1 && lf < end; lf = buffer.indexOf(0x0a, lf + 1)) {
+    for (
+      let lf = buffer.indexOf(0x0a);
+      lf !== -1 && lf < end;
+      lf = buffer.indexOf(0x0a, lf + 1)
+    ) {
       line += 1;
     }
     position += length;
@@ -401,7 +428,10 @@ function formatBytes(bytes: number): string {
 
 const FS_CODES: Record<string, [string, string]> = {
   ENOENT: ['SOURCE_NOT_FOUND', 'the file does not exist'],
-  ELOOP: ['SYMLINK_REFUSED', 'the file is a symbolic link, which transfers do not follow'],
+  ELOOP: [
+    'SYMLINK_REFUSED',
+    'the file is a symbolic link, which transfers do not follow',
+  ],
   ENOSPC: ['DISK_FULL', 'the destination disk is full'],
   EACCES: ['ACCESS_DENIED', 'permission denied'],
 };
@@ -411,7 +441,10 @@ function describeFailure(error: unknown, job: CopyJob): CopyError {
   const fsCode = (error as NodeJS.ErrnoException | null)?.code ?? '';
   const path = (error as NodeJS.ErrnoException | null)?.path ?? job.source;
   if (fsCode === 'ENOENT' && path !== job.source) {
-    return { code: 'DESTINATION_NOT_FOUND', message: `the folder does not exist: ${path}` };
+    return {
+      code: 'DESTINATION_NOT_FOUND',
+      message: `the folder does not exist: ${path}`,
+    };
   }
   const known = FS_CODES[fsCode];
   if (known) return { code: known[0], message: `${known[1]}: ${path}` };

@@ -43,7 +43,9 @@ function recordScanModule(): RecordScanModule {
     bytes = readFileSync(file);
   } catch (error) {
     // tsc alone does not make it: `npm run build` compiles it first.
-    throw new Error(`cannot read ${file.pathname}: run \`npm run build\``, { cause: error });
+    throw new Error(`cannot read ${file.pathname}: run \`npm run build\``, {
+      cause: error,
+    });
   }
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
   const exports = instance.exports as RecordScanExports;
@@ -110,7 +112,12 @@ export class SimdRecordScanner {
       this.scanned += end - from;
       return { boundary: 0, records: 0 };
     }
-    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(end) || from < 0 || end > bytes.length) {
+    if (
+      !Number.isSafeInteger(from) ||
+      !Number.isSafeInteger(end) ||
+      from < 0 ||
+      end > bytes.length
+    ) {
       throw new RangeError(`cannot scan bytes ${from} to ${end} of ${bytes.length}`);
     }
     let position = from;

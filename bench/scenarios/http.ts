@@ -162,7 +162,12 @@ async function terminateAll(service: StartedService, ids: string[], files: strin
 function tableOf(levels: LoadLevel[]) {
   return {
     headers: [
-      'uploads running', 'requests', 'p50', 'p99', 'p99 min–max', 'p99 ÷ idle p99',
+      'uploads running',
+      'requests',
+      'p50',
+      'p99',
+      'p99 min–max',
+      'p99 ÷ idle p99',
     ],
     rows: levels.map((level) => [
       level.uploads === 0 ? 'idle' : String(level.uploads),

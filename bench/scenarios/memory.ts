@@ -95,8 +95,9 @@ async function uploadOnFreshServer(
     const samples = await sampler.stop();
     const after = await readProcStatus(service.pid);
     // The reported SHA-256 costs nothing to check; hashing 10× the file would.
-    const copyMatches = (await sizeOf(service.uploaded(FILE))) === source.bytes
-      && transfer.sha256 === (await source.sha256());
+    const copyMatches =
+      (await sizeOf(service.uploaded(FILE))) === source.bytes &&
+      transfer.sha256 === (await source.sha256());
     const rssSamples = samples.map((sample) => sample.rssBytes);
     return {
       idleRssBytes: idle.rssBytes,
@@ -116,7 +117,10 @@ async function uploadOnFreshServer(
 
 function tableOf(results: MemoryResults) {
   const row = (label: string, figure: Summary, show: (value: number) => string) => [
-    label, show(figure.median), show(figure.min), show(figure.max),
+    label,
+    show(figure.median),
+    show(figure.min),
+    show(figure.max),
   ];
   return {
     headers: ['figure', 'median', 'min', 'max'],

@@ -162,14 +162,16 @@ function tablesOf(results: PauseResults, bytes: number) {
   return [
     {
       headers: ['pauses', 'p50', 'p99', 'max', 'min', 'paused at (% of file)'],
-      rows: [[
-        String(latencyMs.n),
-        format.ms(latencyMs.median),
-        format.ms(latencyMs.p99),
-        format.ms(latencyMs.max),
-        format.ms(latencyMs.min),
-        `${offsets.min.toFixed(1)}–${offsets.max.toFixed(1)}`,
-      ]],
+      rows: [
+        [
+          String(latencyMs.n),
+          format.ms(latencyMs.median),
+          format.ms(latencyMs.p99),
+          format.ms(latencyMs.max),
+          format.ms(latencyMs.min),
+          `${offsets.min.toFixed(1)}–${offsets.max.toFixed(1)}`,
+        ],
+      ],
     },
     {
       caption: 'The partial file after each 200 reply:',
@@ -195,7 +197,10 @@ function findingsOf(results: PauseResults): string[] {
   return checks.flatMap(([field, bad, message]) => {
     const hits = results.samples.filter((sample) => sample[field] === bad);
     if (hits.length === 0) return [];
-    const where = hits.slice(0, 3).map((sample) => sample.offset).join(', ');
+    const where = hits
+      .slice(0, 3)
+      .map((sample) => sample.offset)
+      .join(', ');
     const of = `${hits.length} of ${results.samples.length} pauses`;
     return [`${message} in ${of} (at byte ${where})`];
   });

@@ -188,8 +188,14 @@ async function naiveRuns(source: CsvInput, depth: number, folder: string, runs: 
 function tableOf(depths: DepthResult[]) {
   return {
     headers: [
-      'depth', 'paused at', 'resume → first byte', 'min', 'max', '202 reply',
-      'naive skip → first byte', 'naive ÷ service',
+      'depth',
+      'paused at',
+      'resume → first byte',
+      'min',
+      'max',
+      '202 reply',
+      'naive skip → first byte',
+      'naive ÷ service',
     ],
     rows: depths.map((depth) => [
       `${depth.depth * 100}%`,

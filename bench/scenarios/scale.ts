@@ -76,7 +76,8 @@ export async function scale(
   }
   return {
     name: 'scale',
-    title: `Scale: ${count} transfers of ${format.size(small.bytes)}, ` +
+    title:
+      `Scale: ${count} transfers of ${format.size(small.bytes)}, ` +
       `paused, then resumed ${BATCH} at a time`,
     tables: tablesOf(results),
     notes: notesOf(results),
@@ -104,8 +105,10 @@ async function measureScale(
 
   // Blockers fill every slot of the pool first, so each new transfer waits in
   // the queue and its pause always wins: a 2 MiB copy would often finish first.
-  const blockerIds = await mapLimit(blockers, REQUESTS_IN_FLIGHT, async (name) =>
-    (await createTransfer(service.url, name)).id,
+  const blockerIds = await mapLimit(
+    blockers,
+    REQUESTS_IN_FLIGHT,
+    async (name) => (await createTransfer(service.url, name)).id,
   );
   await delay(SETTLE_MS);
   const poolFull = await readProcStatus(service.pid);
@@ -208,8 +211,11 @@ async function checkCompleted(service: StartedService, small: CsvInput) {
 }
 
 function tablesOf(results: ScaleResults) {
-  const status = (label: string, figure: ProcStatus) =>
-    [label, String(figure.threads), format.megabytes(figure.rssBytes)];
+  const status = (label: string, figure: ProcStatus) => [
+    label,
+    String(figure.threads),
+    format.megabytes(figure.rssBytes),
+  ];
   const { batchThreads, batchRss } = results;
   return [
     {

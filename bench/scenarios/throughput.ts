@@ -62,10 +62,14 @@ export async function throughput(
   await mkdir(copies);
   // Both servers start before any timing and idle while the other one copies.
   const withHash = await ServiceProcess.start(
-    join(folder, 'sha256'), { [FILE]: source.path }, { checksum: 'sha256' },
+    join(folder, 'sha256'),
+    { [FILE]: source.path },
+    { checksum: 'sha256' },
   );
   const noHash = await ServiceProcess.start(
-    join(folder, 'off'), { [FILE]: source.path }, { checksum: 'off' },
+    join(folder, 'off'),
+    { [FILE]: source.path },
+    { checksum: 'off' },
   ).catch(async (error: unknown) => {
     await withHash.stop();
     throw error;
@@ -156,7 +160,9 @@ async function checkCopy(
   reportedSha256: string | null,
 ): Promise<CopyCheck> {
   const [expected, size, actual] = await Promise.all([
-    source.sha256(), sizeOf(destination), sha256OfFile(destination),
+    source.sha256(),
+    sizeOf(destination),
+    sha256OfFile(destination),
   ]);
   return {
     sizeMatches: size === source.bytes,
@@ -191,7 +197,10 @@ function summarizeRuns(
   };
   const median = (method: Method) => methods[method].mbPerSecond.median;
   const missing: CopyCheck = {
-    sizeMatches: false, sha256Matches: false, reportedSha256: null, reportedMatches: null,
+    sizeMatches: false,
+    sha256Matches: false,
+    reportedSha256: null,
+    reportedMatches: null,
   };
   return {
     bytes,
@@ -224,8 +233,8 @@ function tablesOf(results: ThroughputResults, runs: number, naiveRuns: number) {
   return [
     { headers: ['method', 'runs', 'MB/s median', 'min', 'max', '÷ cp'], rows },
     {
-      caption: 'Ratios of the medians, and the service copies checked against ' +
-        'the source:',
+      caption:
+        'Ratios of the medians, and the service copies checked against ' + 'the source:',
       headers: ['comparison', 'ratio'],
       rows: [
         ['service (sha256) / cp', format.times(ratios.serviceOverCp)],

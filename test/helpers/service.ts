@@ -28,7 +28,9 @@ export interface TestService {
 }
 
 /** Starts the service on an ephemeral port over fresh temporary folders. */
-export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
+export async function startTestService(
+  options: TestServiceOptions = {},
+): Promise<TestService> {
   const root = await mkdtemp(join(tmpdir(), 'csv-transfer-'));
   const folders = {
     source: join(root, 'source'),
@@ -85,14 +87,23 @@ export async function call(
   if (init.accept === 'text') headers.set('Accept', 'text/plain');
   const response = await fetch(url, { method: 'POST', ...init, headers });
   const body = await response.text();
-  return { status: response.status, body, headers: response.headers, json: () => JSON.parse(body) };
+  return {
+    status: response.status,
+    body,
+    headers: response.headers,
+    json: () => JSON.parse(body),
+  };
 }
 
 /**
  * A copy throttled to last about ten seconds, so that a test can pause or
  * terminate it while it runs, acting as soon as it runs rather than after a sleep.
  */
-export const SLOW_COPY = { sampleBytes: 1_500_000, rateLimit: 150_000, chunkBytes: 8 * 1024 };
+export const SLOW_COPY = {
+  sampleBytes: 1_500_000,
+  rateLimit: 150_000,
+  chunkBytes: 8 * 1024,
+};
 
 /** Runs `body` against a fresh service, which is closed afterwards whatever happens. */
 export async function withService(
