@@ -157,10 +157,11 @@ interface Records {
 // before it is being written and the one after it is being read.
 const RING = 3;
 
-// The next chunk is read before this one is scanned, so it cannot start exactly
-// where this one's last record ends: it starts this much before this one's end,
-// which holds that record end unless a record is longer than this.
-const OVERLAP_BYTES = 64 * 1024;
+// The next chunk is read before this one is scanned, straight on from this one's
+// end, so reads stay sequential (re-reading backwards defeats the kernel's
+// read-ahead). The unfinished record at this one's end is then copied into the
+// room kept before the next one's bytes, if it fits there.
+const CARRY_BYTES = 64 * 1024;
 
 /** The chunk loop: reading, scanning and hashing, and writing overlap. */
 class CopyLoop {
@@ -169,6 +170,8 @@ class CopyLoop {
   // The source offset of the chunk being scanned: the end of the records scanned.
   private scanned: number;
   private readonly ring: Buffer[];
+  // Room at the front of each buffer for the record carried over from the last.
+  private readonly carry: number;
   private readonly started = Date.now();
   private readonly startOffset: number;
   private readonly delimiter: number;
@@ -186,15 +189,16 @@ class CopyLoop {
     // A chunk no larger than the record bound means every record that ends inside
     // one is within the bound; longer ones all pass through readLongRecord.
     const chunkBytes = Math.min(job.chunkBytes, job.maxRecordBytes);
-    this.ring = Array.from({ length: RING }, () => takeBuffer(chunkBytes));
+    this.carry = Math.min(CARRY_BYTES, chunkBytes >> 4);
+    this.ring = Array.from({ length: RING }, () => takeBuffer(this.carry + chunkBytes));
     this.delimiter = job.delimiter.charCodeAt(0);
   }
 
   /** Copies until the end of the source or a stop; returns the stop, if any. */
   async run(): Promise<StopRequest | null> {
-    const overlap = Math.min(OVERLAP_BYTES, this.ring[0]!.length >> 4);
-    let reading = observed(readAt(this.source, this.ring[0]!, 0, this.scanned));
-    let skip = 0;
+    const head = this.carry;
+    let reading = observed(this.readChunk(this.ring[0]!, this.scanned));
+    let skip = head;
     let writing: Promise<Cursor> | null = null;
     try {
       for (let turn = 0; ; turn += 1) {
@@ -202,20 +206,22 @@ class CopyLoop {
         const next = this.ring[(turn + 1) % RING]!;
         const end = await reading;
         if (end <= skip) break;
-        // The read ahead starts `overlap` bytes before this chunk's end.
-        const ahead = Math.max(0, this.scanned + (end - skip) - overlap);
-        reading = observed(readAt(this.source, next, 0, ahead));
+        const readEnd = this.scanned + (end - skip);
+        reading = observed(this.readChunk(next, readEnd));
 
         const chunk = await this.wholeRecords(buffer, skip, end);
         const at = this.scanned;
         this.scanned += chunk.boundary - chunk.start;
-        if (chunk.bytes === buffer && this.scanned >= ahead) {
-          skip = this.scanned - ahead;
+        const unfinished = readEnd - this.scanned;
+        if (chunk.bytes === buffer && unfinished <= head) {
+          buffer.copy(next, head - unfinished, chunk.boundary, end);
+          skip = head - unfinished;
         } else {
-          // A record longer than the overlap: read the next chunk where it starts.
+          // A record longer than the room, or one read on past this chunk: read
+          // the next chunk again from where that record starts.
           const exact = this.scanned;
-          reading = observed(reading.then(() => readAt(this.source, next, 0, exact)));
-          skip = 0;
+          reading = observed(reading.then(() => this.readChunk(next, exact)));
+          skip = head;
         }
 
         const stop = writing ? await this.commit(await writing) : null;
@@ -232,6 +238,11 @@ class CopyLoop {
       await Promise.allSettled([reading, writing]);
       for (const buffer of this.ring) giveBack(buffer);
     }
+  }
+
+  /** Reads a chunk into `buffer` after its carry room; the index just past it. */
+  private async readChunk(buffer: Buffer, position: number): Promise<number> {
+    return this.carry + (await readAt(this.source, buffer, this.carry, position));
   }
 
   private async write(chunk: Records, at: number): Promise<Cursor> {
