@@ -54,25 +54,23 @@ export async function copyRecords(
   let bytesTotal = 0;
   try {
     const source = await openSource(job.source);
+    let part: FileHandle | null = null;
+    let stop: StopRequest | null;
+    let identity: SourceIdentity;
     try {
-      const identity = await identify(source);
+      identity = await identify(source);
       bytesTotal = identity.size;
       checkUnchanged(job, identity);
-      const part = await openPart(partPath(job.destination), job.cursor.offset);
-      let stop: StopRequest | null;
-      try {
-        loop = new CopyLoop(job, control, source, part, bytesTotal);
-        stop = await loop.run();
-      } finally {
-        await part.close();
-      }
-      const ended = { cursor: loop.cursor, bytesTotal, source: identity, sha256: null };
-      if (stop) return { kind: stop === 'pause' ? 'paused' : 'terminated', ...ended };
-      await rename(partPath(job.destination), job.destination);
-      return { kind: 'completed', ...ended };
+      part = await openPart(partPath(job.destination), job.cursor.offset);
+      loop = new CopyLoop(job, control, source, part, bytesTotal);
+      stop = await loop.run();
     } finally {
-      await source.close();
+      await closeBoth(part, source);
     }
+    const ended = { cursor: loop.cursor, bytesTotal, source: identity, sha256: null };
+    if (stop) return { kind: stop === 'pause' ? 'paused' : 'terminated', ...ended };
+    await rename(partPath(job.destination), job.destination);
+    return { kind: 'completed', ...ended };
   } catch (error) {
     return failedOutcome(job, error, loop?.cursor ?? job.cursor, bytesTotal);
   }
@@ -86,6 +84,14 @@ export function failedOutcome(
   bytesTotal = 0,
 ): CopyOutcome {
   return { kind: 'failed', cursor, bytesTotal, error: describeFailure(error, job) };
+}
+
+// Both closes at once, since a pause is answered only once they are done; a
+// failed close (data that did not reach the file) fails the copy.
+async function closeBoth(part: FileHandle | null, source: FileHandle): Promise<void> {
+  const closed = await Promise.allSettled([part?.close(), source.close()]);
+  const failed = closed.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 async function openSource(path: string): Promise<FileHandle> {
