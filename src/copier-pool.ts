@@ -230,25 +230,15 @@ function stoppedBeforeStart(job: CopyJob, request: StopRequest): CopyOutcome {
 
 function copierFailed(job: CopyJob, error: unknown): CopyOutcome {
   const message = error instanceof Error ? error.message : String(error);
-  return {
-    kind: 'failed',
-    cursor: job.cursor,
-    bytesTotal: 0,
-    error: {
-      code: 'COPIER_ERROR',
-      message: `the copier failed unexpectedly: ${message}`,
-    },
-  };
+  return failedRun(job, 'COPIER_ERROR', `the copier failed unexpectedly: ${message}`);
 }
 
 function threadDied(job: CopyJob, reason: string): CopyOutcome {
-  return {
-    kind: 'failed',
-    cursor: job.cursor,
-    bytesTotal: 0,
-    error: {
-      code: 'COPIER_DIED',
-      message: `the copier thread stopped while copying (${reason}); the transfer cannot go on`,
-    },
-  };
+  const message = `the copier thread stopped while copying (${reason}); the transfer cannot go on`;
+  return failedRun(job, 'COPIER_DIED', message);
+}
+
+// A run that failed outside the copy loop: its cursor is where the run began.
+function failedRun(job: CopyJob, code: string, message: string): CopyOutcome {
+  return { kind: 'failed', cursor: job.cursor, bytesTotal: 0, error: { code, message } };
 }

@@ -41,13 +41,11 @@ async function main(): Promise<void> {
 async function ensureSample(folder: string, bytes: number, logger: pino.Logger) {
   if (bytes === 0) return;
   const path = join(folder, DEFAULT_FILE);
-  if (
-    await access(path).then(
-      () => true,
-      () => false,
-    )
-  )
-    return;
+  const exists = await access(path).then(
+    () => true,
+    () => false,
+  );
+  if (exists) return;
   const started = performance.now();
   const written = await writeSampleCsv(path, { bytes });
   const seconds = Number(((performance.now() - started) / 1000).toFixed(2));

@@ -10,7 +10,12 @@ import type {
   StopRequest,
 } from './copy-protocol.js';
 import { partPath } from './copy-protocol.js';
-import { copyRecords, failedOutcome, type CopyControl } from './copy-records.js';
+import {
+  copyRecords,
+  failedOutcome,
+  readPrefix,
+  type CopyControl,
+} from './copy-records.js';
 
 // Progress crosses to the main thread at most this often, whatever the chunk rate.
 const PROGRESS_INTERVAL_MS = 200;
@@ -99,14 +104,7 @@ async function hashPrefix(path: string, length: number): Promise<Hash> {
   const hash = createHash('sha256');
   const file = await open(path, 'r');
   try {
-    const buffer = Buffer.allocUnsafe(1 << 20);
-    for (let position = 0; position < length;) {
-      const want = Math.min(buffer.length, length - position);
-      const { bytesRead } = await file.read(buffer, 0, want, position);
-      if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
-      position += bytesRead;
-    }
+    await readPrefix(file, length, (bytes) => hash.update(bytes));
   } finally {
     await file.close();
   }

@@ -412,22 +412,29 @@ function grow(window: Buffer, limit: number): Buffer {
 
 /** The 1-based line of the source that holds byte `offset`: error paths only. */
 async function lineAt(file: FileHandle, offset: number): Promise<number> {
-  const buffer = Buffer.allocUnsafe(1 << 20);
   let line = 1;
-  for (let position = 0; position < offset;) {
-    const length = await readAt(file, buffer, 0, position);
-    if (length === 0) break;
-    const end = Math.min(length, offset - position);
-    for (
-      let lf = buffer.indexOf(0x0a);
-      lf !== -1 && lf < end;
-      lf = buffer.indexOf(0x0a, lf + 1)
-    ) {
+  await readPrefix(file, offset, (bytes) => {
+    for (let lf = bytes.indexOf(0x0a); lf !== -1; lf = bytes.indexOf(0x0a, lf + 1)) {
       line += 1;
     }
-    position += length;
-  }
+  });
   return line;
+}
+
+/** Hands the file's first `length` bytes to `visit`, a chunk at a time, in order. */
+export async function readPrefix(
+  file: FileHandle,
+  length: number,
+  visit: (bytes: Buffer) => void,
+): Promise<void> {
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  for (let position = 0; position < length;) {
+    const want = Math.min(buffer.length, length - position);
+    const { bytesRead } = await file.read(buffer, 0, want, position);
+    if (bytesRead === 0) return;
+    visit(buffer.subarray(0, bytesRead));
+    position += bytesRead;
+  }
 }
 
 async function sleepUnless(ms: number, interrupted: Promise<void>): Promise<void> {
