@@ -390,6 +390,23 @@ test('a copy paused many times resumes to an exact copy', async (t) => {
   }
 });
 
+test('more copies at once than the scan module has chunk buffers all copy exactly', async (t) => {
+  // 8 copies of 3 buffers each: the first ones take the module's chunk buffers,
+  // the rest ordinary ones, and both kinds are reused by the copies after them.
+  const bytes = Buffer.concat(Array.from({ length: 3000 }, () => manyRecords()));
+  const { folder, source } = await sourceFile(t, bytes);
+  for (const round of [1, 2]) {
+    const copies = Array.from({ length: 8 }, async (_, index) => {
+      const destination = path.join(folder, `copy-${round}-${index}.csv`);
+      const chunkBytes = index % 2 ? 1 << 20 : 65_536;
+      const outcome = await copyOnce(copyJob(source, destination, { chunkBytes }));
+      t.like(outcome, { kind: 'completed' }, destination);
+      t.true(bytes.equals(await readFile(destination)), destination);
+    });
+    await Promise.all(copies);
+  }
+});
+
 test('the source file is never modified', async (t) => {
   const bytes = manyRecords();
   const { folder, source, destination } = await sourceFile(t, bytes);

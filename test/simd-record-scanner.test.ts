@@ -7,7 +7,13 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { writeSampleCsv } from '../src/sample-csv.js';
 import { RecordScanner, type ScanResult } from '../workers/record-scanner.js';
-import { PIECE_BYTES, SimdRecordScanner } from '../workers/simd-record-scanner.js';
+import {
+  giveBackModuleBuffer,
+  MODULE_BUFFER_BYTES,
+  PIECE_BYTES,
+  SimdRecordScanner,
+  takeModuleBuffer,
+} from '../workers/simd-record-scanner.js';
 import { recordEnds, scanReference } from './helpers/csv-reference.js';
 
 // SimdRecordScanner must give exactly what RecordScanner gives, call by call.
@@ -362,27 +368,50 @@ interface Case {
   delimiter: string;
   pieceBytes: number;
   oneBuffer: boolean;
+  /** Bytes put this far into one of the module's chunk buffers, scanned in place. */
+  moduleShift: number | null;
+}
+
+/** Runs `use` with a chunk buffer of the scan module, given back afterwards. */
+function withModuleBuffer<T>(use: (buffer: Buffer) => T): T {
+  const buffer = takeModuleBuffer(MODULE_BUFFER_BYTES);
+  if (!buffer) throw new Error('no chunk buffer is free in the scan module');
+  try {
+    return use(buffer);
+  } finally {
+    giveBackModuleBuffer(buffer);
+  }
 }
 
 /**
  * Scans the case with both scanners call by call. Returns a description of the
  * first difference from RecordScanner or the reference parser, or null.
  */
-function firstDifference({
-  bytes,
-  ranges,
-  delimiter,
-  pieceBytes,
-  oneBuffer,
-}: Case): string | null {
+function firstDifference(scanCase: Case): string | null {
+  const shift = scanCase.moduleShift;
+  if (shift === null) return differenceIn(scanCase, (bytes) => bytes);
+  // Both scanners read the same view of the module's memory.
+  return withModuleBuffer((held) =>
+    differenceIn(scanCase, (bytes) => {
+      bytes.copy(held, shift);
+      return held.subarray(shift, shift + bytes.length);
+    }),
+  );
+}
+
+function differenceIn(
+  { bytes, ranges, delimiter, pieceBytes, oneBuffer }: Case,
+  place: (bytes: Buffer) => Buffer,
+): string | null {
+  const whole = oneBuffer ? place(bytes) : bytes;
   const reference = scanReference(bytes, delimiter);
   const plain = new RecordScanner(delimiter.charCodeAt(0));
   const simd = new SimdRecordScanner(delimiter.charCodeAt(0), { pieceBytes });
   for (const [from, end] of ranges) {
     // In one buffer offsets index it; a piece copied out is indexed from 0.
     const [source, start, stop] = oneBuffer
-      ? [bytes, from, end]
-      : [Buffer.from(bytes.subarray(from, end)), 0, end - from];
+      ? [whole, from, end]
+      : [place(Buffer.from(bytes.subarray(from, end))), 0, end - from];
     const expected = plain.scan(source, start, stop);
     const found = simd.scan(source, start, stop);
     const where = `bytes ${from} to ${end}`;
@@ -419,6 +448,7 @@ const scanCase = fc
     delimiter: fc.constantFrom(',', ';', '\t'),
     pieceBytes: fc.constantFrom(PIECE_BYTES, 1, 2, 7, 63, 64, 65, 100, 1000),
     oneBuffer: fc.boolean(),
+    moduleShift: fc.option(fc.nat({ max: 130 })),
   })
   .map(({ bytes, plan, delimiter, ...rest }): Case => ({
     bytes: withDelimiter(bytes, delimiter),
@@ -464,6 +494,7 @@ test('inputs of a few MiB, more than one piece of the module, give the same resu
         delimiter,
         pieceBytes,
         oneBuffer,
+        moduleShift: null,
       };
     });
   fc.assert(
@@ -611,5 +642,52 @@ test('a generated CRLF sample of a few MB gives the same records and boundaries'
     const simd = copierPass(bytes, chunk, () => new SimdRecordScanner(0x2c));
     t.deepEqual(simd, plain, `chunks of ${chunk}`);
     t.is(referenceDifference(bytes, simd), null, `chunks of ${chunk}`);
+  }
+});
+
+test('a chunk buffer of the module, full of a sample, scans in place as RecordScanner does', async (t) => {
+  const folder = await mkdtemp(path.join(os.tmpdir(), 'simd-scanner-test-'));
+  t.teardown(() => rm(folder, { recursive: true, force: true }));
+  const file = path.join(folder, 'sample.csv');
+  await writeSampleCsv(file, { bytes: 2 * MODULE_BUFFER_BYTES, quotedNewlineEvery: 7 });
+  const bytes = await readFile(file);
+  withModuleBuffer((held) => {
+    bytes.copy(held, 0, 0, held.length);
+    for (const [from, end] of [
+      [0, held.length],
+      [3, held.length - 5],
+      [PIECE_BYTES - 10, held.length],
+    ] as const) {
+      const expected = new RecordScanner(0x2c).scan(bytes, from, end);
+      t.true(expected.records > 0);
+      t.deepEqual(new SimdRecordScanner(0x2c).scan(held, from, end), expected);
+    }
+  });
+});
+
+test('the module lends page-aligned chunk buffers that do not overlap, and takes them back', (t) => {
+  // Synchronous from taking to giving back, so no other test finds them all taken.
+  const held: Buffer[] = [];
+  try {
+    for (let buffer = takeModuleBuffer(1000); buffer; buffer = takeModuleBuffer(1000)) {
+      held.push(buffer);
+    }
+    t.true(held.length >= 12, `${held.length} buffers`);
+    const starts = held.map((buffer) => buffer.byteOffset).sort((a, b) => a - b);
+    for (const [index, start] of starts.entries()) {
+      t.is(start % 4096, 0);
+      if (index > 0) t.true(start - (starts[index - 1] ?? 0) >= MODULE_BUFFER_BYTES);
+    }
+    t.is(takeModuleBuffer(MODULE_BUFFER_BYTES + 1), null, 'larger than a chunk buffer');
+
+    const last = held.pop()!;
+    t.true(giveBackModuleBuffer(last));
+    t.throws(() => giveBackModuleBuffer(last), { message: /not a chunk buffer held/ });
+    t.false(giveBackModuleBuffer(Buffer.alloc(10)), 'not one of the module');
+    const again = takeModuleBuffer(MODULE_BUFFER_BYTES);
+    t.is(again?.byteOffset, last.byteOffset);
+    if (again) held.push(again);
+  } finally {
+    for (const buffer of held) giveBackModuleBuffer(buffer);
   }
 });

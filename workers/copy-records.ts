@@ -10,7 +10,11 @@ import type {
 } from './copy-protocol.js';
 import { partPath } from './copy-protocol.js';
 import { RecordScanner, type RecordScan } from './record-scanner.js';
-import { SimdRecordScanner } from './simd-record-scanner.js';
+import {
+  giveBackModuleBuffer,
+  SimdRecordScanner,
+  takeModuleBuffer,
+} from './simd-record-scanner.js';
 
 /** Takes the bytes of a copy in order, as they are written. */
 export interface Checksum {
@@ -364,16 +368,21 @@ function newScanner(delimiter: number): RecordScan {
   return new RecordScanner(delimiter);
 }
 
-// Chunk buffers are kept for the next copy in this thread instead of being left
-// to the collector: with many short copies the churn otherwise swells the heap.
+// Chunk buffers come from the scan module's memory while it has them free, where
+// reads are faster and the scan needs no copy. Others are kept for the next copy
+// in this thread instead of being left to the collector: with many short copies
+// the churn otherwise swells the heap.
 const spareBuffers = new Map<number, Buffer[]>();
 const MOST_SPARE_BUFFERS = 16;
 
 function takeBuffer(size: number): Buffer {
-  return spareBuffers.get(size)?.pop() ?? Buffer.allocUnsafe(size);
+  return (
+    takeModuleBuffer(size) ?? spareBuffers.get(size)?.pop() ?? Buffer.allocUnsafe(size)
+  );
 }
 
 function giveBack(buffer: Buffer): void {
+  if (giveBackModuleBuffer(buffer)) return;
   const spare = spareBuffers.get(buffer.length) ?? [];
   if (spare.length < MOST_SPARE_BUFFERS) spare.push(buffer);
   spareBuffers.set(buffer.length, spare);

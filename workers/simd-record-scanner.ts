@@ -7,13 +7,21 @@ const LF = 0x0a;
 /** The most bytes copied into the module's memory for one call of its scan. */
 export const PIECE_BYTES = 1 << 20;
 
-// The exports of record-scan.wasm, built from workers/wasm/record-scan.ts.
+/**
+ * The size of each chunk buffer kept in the module's memory: a 1 MiB chunk and
+ * the 64 KiB room before it for a carried record, the copier's default ring.
+ */
+export const MODULE_BUFFER_BYTES = 17 * 65_536;
+
+// The exports of record-scan.wasm, built from workers/wasm/record-scan.ts. Its
+// memory (asconfig.json) never grows, so views of it stay valid: the statics,
+// then the piece that bytes from elsewhere are copied into, then, from the next
+// 64 KiB boundary, the chunk buffers.
 interface RecordScanExports {
   memory: { buffer: ArrayBuffer };
-  bufferStart(): number;
-  bufferCapacity(): number;
+  freeStart(): number;
   begin(delimiter: number, inQuotes: number, atFieldStart: number): void;
-  scan(length: number): number;
+  scan(start: number, length: number): number;
   lastLfAt(): number;
   lastOpenAt(): number;
   endsInside(): number;
@@ -28,8 +36,13 @@ declare const WebAssembly: {
 
 interface RecordScanModule {
   exports: RecordScanExports;
-  /** Where the module scans: a view of its memory, which never grows. */
+  memory: ArrayBuffer;
+  /** Where bytes from outside the module's memory are copied to be scanned. */
   piece: Uint8Array;
+  /** Where the chunk buffers start: a 64 KiB boundary. */
+  buffersStart: number;
+  /** The indexes of the chunk buffers nobody holds. */
+  freeBuffers: number[];
 }
 
 // One instance per thread (module state is per thread), made on first use.
@@ -49,13 +62,49 @@ function recordScanModule(): RecordScanModule {
   }
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
   const exports = instance.exports as RecordScanExports;
-  const piece = new Uint8Array(
-    exports.memory.buffer,
-    exports.bufferStart(),
-    exports.bufferCapacity(),
-  );
-  loaded = { exports, piece };
+  const memory = exports.memory.buffer;
+  const piece = new Uint8Array(memory, exports.freeStart(), PIECE_BYTES);
+  const buffersStart = alignUp(piece.byteOffset + PIECE_BYTES, 65_536);
+  const count = Math.floor((memory.byteLength - buffersStart) / MODULE_BUFFER_BYTES);
+  const freeBuffers = Array.from({ length: count }, (_, index) => count - 1 - index);
+  loaded = { exports, memory, piece, buffersStart, freeBuffers };
   return loaded;
+}
+
+function alignUp(offset: number, alignment: number): number {
+  return Math.ceil(offset / alignment) * alignment;
+}
+
+/**
+ * A chunk buffer of `size` bytes in the module's memory, or null if none is free
+ * (or the module cannot load). Its first byte is on a page boundary, so a read
+ * into it at a page-aligned offset of the file lands page-aligned too: Linux
+ * copies from the page cache about twice as fast then as into the 16-bytes-off
+ * addresses that malloc gives large buffers. And the scan reads it in place.
+ */
+export function takeModuleBuffer(size: number): Buffer | null {
+  if (size > MODULE_BUFFER_BYTES) return null;
+  let module: RecordScanModule;
+  try {
+    module = recordScanModule();
+  } catch {
+    return null;
+  }
+  const index = module.freeBuffers.pop();
+  if (index === undefined) return null;
+  const start = module.buffersStart + index * MODULE_BUFFER_BYTES;
+  return Buffer.from(module.memory, start, size);
+}
+
+/** Gives back a buffer from takeModuleBuffer; false if it is not one of them. */
+export function giveBackModuleBuffer(buffer: Buffer): boolean {
+  if (!loaded || buffer.buffer !== loaded.memory) return false;
+  const index = (buffer.byteOffset - loaded.buffersStart) / MODULE_BUFFER_BYTES;
+  if (!Number.isInteger(index) || index < 0 || loaded.freeBuffers.includes(index)) {
+    throw new Error('not a chunk buffer held from the scan module');
+  }
+  loaded.freeBuffers.push(index);
+  return true;
 }
 
 /** Options for tests: how many bytes the module scans per call. */
@@ -70,8 +119,9 @@ export interface SimdRecordScannerOptions {
  * of 64 bytes at a time (workers/wasm/record-scan.ts) instead of one native
  * indexOf per quote and line end.
  *
- * The bytes are copied into the module's memory in pieces of up to 1 MiB. The
- * scanner's own state lives in this object, so any number of scanners may be
+ * Bytes in one of the module's chunk buffers (takeModuleBuffer) are scanned where
+ * they are; others are copied into the module's memory in pieces of up to 1 MiB.
+ * The scanner's own state lives in this object, so any number of scanners may be
  * used side by side in a thread; each call runs to its end synchronously.
  * Unlike RecordScanner, a range outside `bytes` throws a RangeError.
  */
@@ -100,7 +150,8 @@ export class SimdRecordScanner {
     if (!Number.isSafeInteger(pieceBytes) || pieceBytes < 1 || pieceBytes > PIECE_BYTES) {
       throw new RangeError(`pieceBytes must be an integer from 1 to ${PIECE_BYTES}`);
     }
-    this.pieceBytes = Math.min(pieceBytes, recordScanModule().piece.length);
+    recordScanModule();
+    this.pieceBytes = pieceBytes;
     const isByte = Number.isInteger(delimiter) && delimiter >= 0 && delimiter <= 0xff;
     this.delimiterByte = isByte ? delimiter : LF;
   }
@@ -129,14 +180,19 @@ export class SimdRecordScanner {
     let boundary = 0;
     let records = 0;
     if (position < end) {
-      const { exports, piece } = recordScanModule();
+      const { exports, memory, piece } = recordScanModule();
+      const inPlace = bytes.buffer === memory;
       const before = position > from ? bytes[position - 1] : this.previousByte;
       const atFieldStart = before === this.delimiter || before === LF;
       exports.begin(this.delimiterByte, this.inQuotes ? 1 : 0, atFieldStart ? 1 : 0);
       while (position < end) {
         const length = Math.min(this.pieceBytes, end - position);
-        piece.set(bytes.subarray(position, position + length));
-        const found = exports.scan(length);
+        let at = bytes.byteOffset + position;
+        if (!inPlace) {
+          piece.set(bytes.subarray(position, position + length));
+          at = piece.byteOffset;
+        }
+        const found = exports.scan(at, length);
         if (found > 0) {
           records += found;
           boundary = position + exports.lastLfAt() + 1;

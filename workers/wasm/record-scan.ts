@@ -2,8 +2,8 @@
 // (asc, --enable simd; see asconfig.json beside this file). Not part of the tsc
 // build: it uses AssemblyScript's types (u64, v128) and builtins.
 //
-// Finds CSV record ends in a piece of bytes that JavaScript copies into this
-// module's memory, 64 bytes at a time. Each block gives three 64-bit masks: the
+// Finds CSV record ends in bytes in this module's memory, 64 bytes at a time:
+// chunks read straight into it, or pieces that JavaScript copies in. Each block gives three 64-bit masks: the
 // quotes (Q), the LFs (L) and the bytes that are a LF or the delimiter (S).
 //
 // The quote state is computed with a "toggle model": take a set T of quotes that
@@ -43,15 +43,9 @@ let fieldStart: u64 = 1;
 let lastLf: i32 = -1;
 let lastOpen: i32 = -1;
 
-/** Where JavaScript puts the bytes to scan: 64-byte aligned, after the statics. */
-export function bufferStart(): usize {
+/** The first byte after the statics, 64-byte aligned: JavaScript owns the rest. */
+export function freeStart(): usize {
   return (__heap_base + 63) & ~(<usize>63);
-}
-
-/** How many bytes one piece may hold: the rest of the memory, which never grows. */
-export function bufferCapacity(): i32 {
-  const end = <usize>memory.size() << 16;
-  return <i32>(end - bufferStart());
 }
 
 /** Starts a call: the delimiter (a byte), whether inside quotes, whether at a field start. */
@@ -64,9 +58,8 @@ export function begin(delimiterByte: i32, inQuotes: bool, atFieldStart: bool): v
   fieldStart = atFieldStart ? 1 : 0;
 }
 
-/** Scans `length` bytes from bufferStart(); returns how many records end there. */
-export function scan(length: i32): i32 {
-  const start = bufferStart();
+/** Scans `length` bytes from `start`; returns how many records end there. */
+export function scan(start: usize, length: i32): i32 {
   const quotes = i8x16.splat(<i8>quoteByte);
   const lfs = i8x16.splat(<i8>lfByte);
   const delimiters = i8x16.splat(<i8>delimiter);
