@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import test from 'ava';
 import { call, SLOW_COPY, withService } from './helpers/service.js';
 
@@ -45,6 +46,8 @@ test('a checksum whose thread died during a pause is rebuilt on resume', (t) =>
   withService({ ...SLOW, poolSize: 1, copierUrl: CRASHING_COPIER }, async (s) => {
     const { manager } = s.service;
     const transfer = await manager.create({ direction: 'upload', file: 'dummy1.csv' });
+    // A pause before the first write would leave nothing hashed to rebuild.
+    while (transfer.cursor.offset === 0) await delay(5);
     await manager.pause(transfer.id);
     t.true(transfer.cursor.offset > 0, 'some bytes were hashed before the pause');
 

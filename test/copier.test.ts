@@ -370,6 +370,18 @@ for (const kind of ['pause', 'terminate'] as const) {
   });
 }
 
+test('a pause asked for while the first chunk is read writes nothing', async (t) => {
+  const bytes = manyRecords();
+  const { source, destination } = await sourceFile(t, bytes);
+  const control = new ChunkControl();
+  const copying = copyRecords(copyJob(source, destination, { chunkBytes: 64 }), control);
+  control.stop('pause');
+  const outcome = await copying;
+  t.like(outcome, { kind: 'paused', cursor: { offset: 0, records: 0 } });
+  t.deepEqual(control.cursors, [], 'no chunk was written');
+  t.is((await stat(partPath(destination))).size, 0);
+});
+
 test('a copy paused many times resumes to an exact copy', async (t) => {
   const bytes = manyRecords();
   const { folder, source } = await sourceFile(t, bytes);

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
 import test from 'ava';
 import { scanReference } from './helpers/csv-reference.js';
 import { call } from './helpers/service.js';
@@ -46,9 +47,10 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       );
 
       const upload = call(`${url}/upload`);
-      while (log.every((entry) => entry.msg !== 'transfer started')) {
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+      // Some records written first, so that the pause has a boundary to land on.
+      const part = join(root, 'Uploads', 'dummy1.csv.part');
+      const sizeOf = async () => (await stat(part).catch(() => null))?.size ?? 0;
+      while ((await sizeOf()) === 0) await delay(2);
       service.kill(signal);
       const [code] = await once(service, 'exit');
       t.is(code, 0, 'the graceful path finished before the deadline');
@@ -59,10 +61,10 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 
       t.deepEqual(await readdir(join(root, 'Uploads')), ['dummy1.csv.part']);
       const source = await readFile(join(root, 'source', 'dummy1.csv'));
-      const part = await readFile(join(root, 'Uploads', 'dummy1.csv.part'));
-      t.true(part.length > 0 && part.length < source.length);
-      t.true(part.equals(source.subarray(0, part.length)));
-      t.true(scanReference(source).recordEnds.includes(part.length), 'a whole record');
+      const written = await readFile(part);
+      t.true(written.length > 0 && written.length < source.length);
+      t.true(written.equals(source.subarray(0, written.length)));
+      t.true(scanReference(source).recordEnds.includes(written.length), 'a whole record');
     } finally {
       service.kill('SIGKILL');
       await rm(root, { recursive: true, force: true });

@@ -210,12 +210,16 @@ class CopyLoop {
     let reading = observed(this.readChunk(this.ring[0]!, this.scanned));
     let skip = head;
     let writing: Promise<Cursor> | null = null;
+    let stop: StopRequest | null = null;
     try {
       for (let turn = 0; ; turn += 1) {
         const buffer = this.ring[turn % RING]!;
         const next = this.ring[(turn + 1) % RING]!;
         const end = await reading;
-        if (end <= skip) break;
+        // A stop asked for while this chunk was read leaves it unwritten and
+        // reads no more, so the copy stops as soon as the last write lands.
+        stop = this.control.stopRequested();
+        if (stop || end <= skip) break;
         const readEnd = this.scanned + (end - skip);
         reading = observed(this.readChunk(next, readEnd));
 
@@ -234,15 +238,15 @@ class CopyLoop {
           skip = head;
         }
 
-        const stop = writing ? await this.commit(await writing) : null;
+        stop = writing ? await this.commit(await writing) : null;
         writing = null;
         if (stop) return stop;
         writing = observed(this.write(chunk, at));
         this.control.checksum?.update(chunk.bytes.subarray(chunk.start, chunk.boundary));
       }
-      if (writing) await this.commit(await writing);
+      const last = writing ? await this.commit(await writing) : null;
       writing = null;
-      return null;
+      return stop ?? last;
     } finally {
       // Nothing may be left in flight on the files once the loop is left.
       await Promise.allSettled([reading, writing]);
