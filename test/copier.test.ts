@@ -12,6 +12,10 @@ import path from 'node:path';
 import { partPath, type CopyOutcome, type Cursor } from '../workers/copy-protocol.js';
 import { copyRecords } from '../workers/copy-records.js';
 import {
+  giveBackModuleBuffer,
+  takeModuleBuffer,
+} from '../workers/simd-record-scanner.js';
+import {
   ChunkControl,
   copyJob,
   copyOnce,
@@ -404,7 +408,7 @@ test('a copy paused many times resumes to an exact copy', async (t) => {
 
 test('more copies at once than the scan module has chunk buffers all copy exactly', async (t) => {
   // 8 copies of 3 buffers each: the first ones take the module's chunk buffers,
-  // the rest ordinary ones, and both kinds are reused by the copies after them.
+  // the rest smaller ordinary ones, and both kinds are reused by the copies after.
   const bytes = Buffer.concat(Array.from({ length: 3000 }, () => manyRecords()));
   const { folder, source } = await sourceFile(t, bytes);
   for (const round of [1, 2]) {
@@ -418,6 +422,36 @@ test('more copies at once than the scan module has chunk buffers all copy exactl
     await Promise.all(copies);
   }
 });
+
+// Serial: ava runs serial tests before the others, so no other copy holds buffers.
+test.serial(
+  'a copy in a thread whose chunk buffers are all taken copies in smaller chunks',
+  async (t) => {
+    const bytes = Buffer.concat(Array.from({ length: 1500 }, () => manyRecords()));
+    const { folder, source } = await sourceFile(t, bytes);
+    const chunksOf = async (name: string) => {
+      const control = new ChunkControl();
+      const job = copyJob(source, path.join(folder, name), { chunkBytes: 1 << 20 });
+      t.like(await copyRecords(job, control), { kind: 'completed' });
+      t.true(bytes.equals(await readFile(path.join(folder, name))));
+      return control.cursors.length;
+    };
+    const roomy = await chunksOf('roomy.csv');
+    const held: Buffer[] = [];
+    for (let buffer = takeModuleBuffer(1); buffer; buffer = takeModuleBuffer(1)) {
+      held.push(buffer);
+    }
+    let crowded: number;
+    try {
+      crowded = await chunksOf('crowded.csv');
+    } finally {
+      for (const buffer of held) giveBackModuleBuffer(buffer);
+    }
+    t.true(held.length > 0);
+    t.is(roomy, Math.ceil(bytes.length / (1 << 20)));
+    t.true(crowded >= Math.ceil(bytes.length / (256 * 1024)), `${crowded} chunks`);
+  },
+);
 
 test('the source file is never modified', async (t) => {
   const bytes = manyRecords();

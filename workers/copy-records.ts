@@ -12,6 +12,8 @@ import { partPath } from './copy-protocol.js';
 import { RecordScanner, type RecordScan } from './record-scanner.js';
 import {
   giveBackModuleBuffer,
+  MODULE_BUFFER_BYTES,
+  moduleBufferCount,
   SimdRecordScanner,
   takeModuleBuffer,
 } from './simd-record-scanner.js';
@@ -198,9 +200,9 @@ class CopyLoop {
     this.startOffset = job.cursor.offset;
     // A chunk no larger than the record bound means every record that ends inside
     // one is within the bound; longer ones all pass through readLongRecord.
-    const chunkBytes = Math.min(job.chunkBytes, job.maxRecordBytes);
-    this.carry = Math.min(CARRY_BYTES, chunkBytes >> 4);
-    this.ring = Array.from({ length: RING }, () => takeBuffer(this.carry + chunkBytes));
+    const { ring, chunkBytes } = takeRing(Math.min(job.chunkBytes, job.maxRecordBytes));
+    this.ring = ring;
+    this.carry = carryFor(chunkBytes);
     this.delimiter = job.delimiter.charCodeAt(0);
   }
 
@@ -372,17 +374,39 @@ function newScanner(delimiter: number): RecordScan {
   return new RecordScanner(delimiter);
 }
 
-// Chunk buffers come from the scan module's memory while it has them free, where
-// reads are faster and the scan needs no copy. Others are kept for the next copy
-// in this thread instead of being left to the collector: with many short copies
-// the churn otherwise swells the heap.
+// The room for a carried record: a sixteenth of the chunk, at most 64 KiB.
+function carryFor(chunkBytes: number): number {
+  return Math.min(CARRY_BYTES, chunkBytes >> 4);
+}
+
+// A copy that finds the scan module's chunk buffers all taken, in a thread that
+// runs more copies than they serve, copies in chunks of at most this size, so
+// that the thread's memory stays bounded however many copies it runs.
+const CROWDED_CHUNK_BYTES = 256 * 1024;
+
+/** Three buffers for `chunkBytes` chunks, or smaller ones in a crowded thread. */
+function takeRing(chunkBytes: number): { ring: Buffer[]; chunkBytes: number } {
+  const size = carryFor(chunkBytes) + chunkBytes;
+  const ring: Buffer[] = [];
+  for (let buffer = takeModuleBuffer(size); buffer; buffer = takeModuleBuffer(size)) {
+    ring.push(buffer);
+    if (ring.length === RING) return { ring, chunkBytes };
+  }
+  for (const buffer of ring) giveBack(buffer);
+  const crowded = size <= MODULE_BUFFER_BYTES && moduleBufferCount() > 0;
+  if (crowded) chunkBytes = Math.min(chunkBytes, CROWDED_CHUNK_BYTES);
+  const bytes = carryFor(chunkBytes) + chunkBytes;
+  return { ring: Array.from({ length: RING }, () => takeBuffer(bytes)), chunkBytes };
+}
+
+// Chunk buffers from outside the scan module are kept for the next copy in this
+// thread instead of being left to the collector: with many short copies the
+// churn otherwise swells the heap.
 const spareBuffers = new Map<number, Buffer[]>();
 const MOST_SPARE_BUFFERS = 16;
 
 function takeBuffer(size: number): Buffer {
-  return (
-    takeModuleBuffer(size) ?? spareBuffers.get(size)?.pop() ?? Buffer.allocUnsafe(size)
-  );
+  return spareBuffers.get(size)?.pop() ?? Buffer.allocUnsafe(size);
 }
 
 function giveBack(buffer: Buffer): void {

@@ -96,6 +96,16 @@ export function takeModuleBuffer(size: number): Buffer | null {
   return Buffer.from(module.memory, start, size);
 }
 
+/** How many chunk buffers the module holds in all: 0 if it cannot load. */
+export function moduleBufferCount(): number {
+  try {
+    const { memory, buffersStart } = recordScanModule();
+    return Math.floor((memory.byteLength - buffersStart) / MODULE_BUFFER_BYTES);
+  } catch {
+    return 0;
+  }
+}
+
 /** Gives back a buffer from takeModuleBuffer; false if it is not one of them. */
 export function giveBackModuleBuffer(buffer: Buffer): boolean {
   if (!loaded || buffer.buffer !== loaded.memory) return false;
