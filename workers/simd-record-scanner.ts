@@ -14,9 +14,10 @@ export const PIECE_BYTES = 1 << 20;
 export const MODULE_BUFFER_BYTES = 17 * 65_536;
 
 // The exports of record-scan.wasm, built from workers/wasm/record-scan.ts. Its
-// memory (asconfig.json) never grows, so views of it stay valid: the statics,
-// then the piece that bytes from elsewhere are copied into, then, from the next
-// 64 KiB boundary, the chunk buffers.
+// memory never grows, so views of it stay valid. Of its 221 pages of 64 KiB
+// (asconfig.json), the first 17 hold the statics and the piece that bytes from
+// elsewhere are copied into; the other 204 hold twelve chunk buffers, enough
+// for four copies at once in a thread.
 interface RecordScanExports {
   memory: { buffer: ArrayBuffer };
   freeStart(): number;
@@ -41,6 +42,7 @@ interface RecordScanModule {
   piece: Uint8Array;
   /** Where the chunk buffers start: a 64 KiB boundary. */
   buffersStart: number;
+  bufferCount: number;
   /** The indexes of the chunk buffers nobody holds. */
   freeBuffers: number[];
 }
@@ -67,7 +69,7 @@ function recordScanModule(): RecordScanModule {
   const buffersStart = alignUp(piece.byteOffset + PIECE_BYTES, 65_536);
   const count = Math.floor((memory.byteLength - buffersStart) / MODULE_BUFFER_BYTES);
   const freeBuffers = Array.from({ length: count }, (_, index) => count - 1 - index);
-  loaded = { exports, memory, piece, buffersStart, freeBuffers };
+  loaded = { exports, memory, piece, buffersStart, bufferCount: count, freeBuffers };
   return loaded;
 }
 
@@ -99,8 +101,7 @@ export function takeModuleBuffer(size: number): Buffer | null {
 /** How many chunk buffers the module holds in all: 0 if it cannot load. */
 export function moduleBufferCount(): number {
   try {
-    const { memory, buffersStart } = recordScanModule();
-    return Math.floor((memory.byteLength - buffersStart) / MODULE_BUFFER_BYTES);
+    return recordScanModule().bufferCount;
   } catch {
     return 0;
   }
@@ -160,7 +161,7 @@ export class SimdRecordScanner {
     if (!Number.isSafeInteger(pieceBytes) || pieceBytes < 1 || pieceBytes > PIECE_BYTES) {
       throw new RangeError(`pieceBytes must be an integer from 1 to ${PIECE_BYTES}`);
     }
-    recordScanModule();
+    recordScanModule(); // so that a scanner that cannot work fails where it is made
     this.pieceBytes = pieceBytes;
     const isByte = Number.isInteger(delimiter) && delimiter >= 0 && delimiter <= 0xff;
     this.delimiterByte = isByte ? delimiter : LF;

@@ -3,8 +3,9 @@
 // build: it uses AssemblyScript's types (u64, v128) and builtins.
 //
 // Finds CSV record ends in bytes in this module's memory, 64 bytes at a time:
-// chunks read straight into it, or pieces that JavaScript copies in. Each block gives three 64-bit masks: the
-// quotes (Q), the LFs (L) and the bytes that are a LF or the delimiter (S).
+// chunks read straight into it, or pieces that JavaScript copies in. Each block
+// gives three 64-bit masks: the quotes (Q), the LFs (L) and the bytes that are a
+// LF or the delimiter (S).
 //
 // The quote state is computed with a "toggle model": take a set T of quotes that
 // each flip inside/outside, then `inside` is the prefix XOR of T. Starting from
