@@ -29,18 +29,23 @@ export async function copyWithPipeline(
 }
 
 /**
- * A process of its own for the stream.pipeline copies. In the benchmark's own
- * process, after all it has allocated, glibc may hand the 1 MiB read buffers
- * out from mmap, 16 bytes past a page boundary, where the kernel copies a read
- * at half speed: the same copy measured 0.7 and 1.8 GB/s on different runs. A
- * process that does nothing else gives the baseline its best, steadily.
+ * A process of its own for the stream.pipeline copies, with glibc told to serve
+ * its 1 MiB read buffers from the heap. Served from mmap instead, they start 16
+ * bytes past a page boundary, where the kernel copies a read at half speed, and
+ * which glibc does depends on what the process allocated and freed before: the
+ * same copy measured 0.7 to 1.8 GB/s from run to run, and 580 MB/s against
+ * 1.3–2.0 GB/s forced one way or the other. This gives the baseline its best.
  */
+// glibc's largest threshold for its own choice: buffers up to 32 MiB from the heap.
+const HEAP_UP_TO = 32 * 1024 * 1024;
+
 export class PipelineProcess {
   private constructor(private readonly child: ReturnType<typeof fork>) {}
 
   static async start(): Promise<PipelineProcess> {
     const child = fork(new URL('./pipeline-child.js', import.meta.url), {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, MALLOC_MMAP_THRESHOLD_: String(HEAP_UP_TO) },
     });
     await once(child, 'spawn');
     return new PipelineProcess(child);

@@ -262,8 +262,9 @@ function notesOf(runs: number, naiveRuns: number): string[] {
       'it writes LF for CRLF, so its output is not byte-identical.',
     'Service: from sending POST /upload to its 200 reply; servers started outside ' +
       'the timing. Every copy writes a new file, deleted before the next run.',
-    'stream.pipeline runs in a Node process of its own that does nothing else, ' +
-      'timed there, so that allocations in the benchmark process cannot slow it.',
+    'stream.pipeline runs in a Node process of its own, timed there, with ' +
+      'MALLOC_MMAP_THRESHOLD_ set so that its read buffers come from the heap: ' +
+      'from mmap they sit 16 bytes past a page boundary and reads run at half speed.',
   ];
 }
 
