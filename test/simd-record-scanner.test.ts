@@ -217,6 +217,18 @@ test('quoteOpenedAt and the pending quote survive blocks and pieces of the modul
   });
 });
 
+test('a block of 64 bytes with no quote tells the next whether a field starts', (t) => {
+  // The quote-free block is counted on a short path that reads only its last byte.
+  const opens = { ',': true, '\n': true, x: false };
+  for (const [last, quoteOpens] of Object.entries(opens)) {
+    const text = `${'a'.repeat(63)}${last}"q\nr"\nz\n`;
+    const records = (last === '\n' ? 1 : 0) + (quoteOpens ? 2 : 3);
+    scansTo(t, text, { boundary: text.length, records });
+    const plain = new RecordScanner(0x2c).scan(Buffer.from(text), 0, text.length);
+    t.deepEqual(plain, { boundary: text.length, records }, JSON.stringify(last));
+  }
+});
+
 test('scanners used side by side in one thread keep their own state', (t) => {
   const one = scannerFor();
   const other = scannerFor();

@@ -73,9 +73,10 @@ export function scan(start: usize, length: i32): i32 {
   let records: i32 = 0;
   const whole = length & ~(BLOCK - 1);
   // The whole blocks. A block with no quote, outside quotes, only counts its
-  // LFs: measured 1.7x faster on quote-free CSV, 1.15x on the benchmark sample
-  // (64% of its blocks hold a quote), and no slower with a quote in every block.
-  // A data quote costs one more pass over its block.
+  // LFs and looks at its last byte, skipping the quote masks and the delimiter
+  // comparisons: measured 2.6x faster on quote-free CSV, 1.3x on the benchmark
+  // sample (64% of its blocks hold a quote), and no slower with a quote in
+  // every block. A data quote costs one more pass over its block.
   for (let base: i32 = 0; base < whole; base += BLOCK) {
     const at = start + <usize>base;
     const v0 = v128.load(at);
@@ -86,26 +87,26 @@ export function scan(start: usize, length: i32): i32 {
     const l1 = i8x16.eq(v1, lfs);
     const l2 = i8x16.eq(v2, lfs);
     const l3 = i8x16.eq(v3, lfs);
-    const q = bits64(
-      i8x16.eq(v0, quotes),
-      i8x16.eq(v1, quotes),
-      i8x16.eq(v2, quotes),
-      i8x16.eq(v3, quotes),
-    );
+    const q0 = i8x16.eq(v0, quotes);
+    const q1 = i8x16.eq(v1, quotes);
+    const q2 = i8x16.eq(v2, quotes);
+    const q3 = i8x16.eq(v3, quotes);
     const l = bits64(l0, l1, l2, l3);
+    if (insideNow == 0 && !v128.any_true(v128.or(v128.or(q0, q1), v128.or(q2, q3)))) {
+      records += <i32>popcnt(l);
+      lastLfNow = select<i32>(base + 63 - <i32>clz(l), lastLfNow, l != 0);
+      afterCloserNow = 0;
+      const last = <i32>load<u8>(at, 63);
+      fieldStartNow = <u64>((last == lfByte) | (last == delimiter));
+      continue;
+    }
+    const q = bits64(q0, q1, q2, q3);
     const s = bits64(
       v128.or(l0, i8x16.eq(v0, delimiters)),
       v128.or(l1, i8x16.eq(v1, delimiters)),
       v128.or(l2, i8x16.eq(v2, delimiters)),
       v128.or(l3, i8x16.eq(v3, delimiters)),
     );
-    if ((q | insideNow) == 0) {
-      records += <i32>popcnt(l);
-      lastLfNow = select<i32>(base + 63 - <i32>clz(l), lastLfNow, l != 0);
-      afterCloserNow = 0;
-      fieldStartNow = s >> 63;
-      continue;
-    }
     const starts = (s << 1) | fieldStartNow;
     let t = q;
     let insideMask = prefixXor(t) ^ insideNow;
