@@ -85,25 +85,25 @@ function alignUp(offset: number, alignment: number): number {
  * addresses that malloc gives large buffers. And the scan reads it in place.
  */
 export function takeModuleBuffer(size: number): Buffer | null {
-  if (size > MODULE_BUFFER_BYTES) return null;
-  let module: RecordScanModule;
-  try {
-    module = recordScanModule();
-  } catch {
-    return null;
-  }
-  const index = module.freeBuffers.pop();
-  if (index === undefined) return null;
+  const module = size <= MODULE_BUFFER_BYTES ? moduleIfItLoads() : null;
+  const index = module?.freeBuffers.pop();
+  if (!module || index === undefined) return null;
   const start = module.buffersStart + index * MODULE_BUFFER_BYTES;
   return Buffer.from(module.memory, start, size);
 }
 
 /** How many chunk buffers the module holds in all: 0 if it cannot load. */
 export function moduleBufferCount(): number {
+  return moduleIfItLoads()?.bufferCount ?? 0;
+}
+
+// For the chunk buffers, which have ordinary buffers to fall back on: the module,
+// or null if it cannot load (as the scanners find out for themselves).
+function moduleIfItLoads(): RecordScanModule | null {
   try {
-    return recordScanModule().bufferCount;
+    return recordScanModule();
   } catch {
-    return 0;
+    return null;
   }
 }
 
