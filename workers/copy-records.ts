@@ -243,8 +243,9 @@ class CopyLoop {
         stop = writing ? await this.commit(await writing) : null;
         writing = null;
         if (stop) return stop;
-        writing = observed(this.write(chunk, at));
-        this.control.checksum?.update(chunk.bytes.subarray(chunk.start, chunk.boundary));
+        const whole = chunk.bytes.subarray(chunk.start, chunk.boundary);
+        writing = observed(this.write(whole, chunk.records, at));
+        this.control.checksum?.update(whole);
       }
       const last = writing ? await this.commit(await writing) : null;
       writing = null;
@@ -261,15 +262,10 @@ class CopyLoop {
     return this.carry + (await readAt(this.source, buffer, this.carry, position));
   }
 
-  private async write(chunk: Records, at: number): Promise<Cursor> {
-    const length = chunk.boundary - chunk.start;
-    await writeAll(
-      this.part,
-      chunk.bytes.subarray(chunk.start, chunk.boundary),
-      length,
-      at,
-    );
-    return { offset: at + length, records: chunk.records };
+  /** Writes whole records at `at`; the cursor just past them once written. */
+  private async write(bytes: Buffer, records: number, at: number): Promise<Cursor> {
+    await writeAll(this.part, bytes, at);
+    return { offset: at + bytes.length, records };
   }
 
   // Moves the cursor past a chunk whose write finished, then honours a stop.
@@ -428,15 +424,11 @@ async function readAt(file: FileHandle, into: Buffer, at: number, position: numb
   return bytesRead;
 }
 
-async function writeAll(
-  file: FileHandle,
-  bytes: Buffer,
-  length: number,
-  position: number,
-) {
+async function writeAll(file: FileHandle, bytes: Buffer, position: number) {
   let written = 0;
-  while (written < length) {
-    const result = await file.write(bytes, written, length - written, position + written);
+  while (written < bytes.length) {
+    const left = bytes.length - written;
+    const result = await file.write(bytes, written, left, position + written);
     written += result.bytesWritten;
   }
 }
